@@ -1,0 +1,72 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export const dataKeyLength = 32;
+export const maxKeyVersion = 0xffffffff;
+
+const rootKeyLength = 32;
+const nonceLength = 12;
+const tagLength = 16;
+const wrappedDataKeyLength = nonceLength + dataKeyLength + tagLength;
+
+export function generateDataKey(): Buffer {
+  return randomBytes(dataKeyLength);
+}
+
+/**
+ * Seals a data key under the root key. The key version is bound as associated data, so a wrapped key
+ * record copied onto another version's row does not unwrap as that version.
+ * Layout: 12-byte nonce, 32-byte ciphertext, 16-byte GCM tag.
+ */
+export function wrapDataKey(rootKey: Buffer, dataKey: Buffer, keyVersion: number): Buffer {
+  assertRootKey(rootKey);
+  assertKeyVersion(keyVersion);
+  if (dataKey.length !== dataKeyLength) {
+    throw new Error(`A data key must be exactly ${dataKeyLength} bytes`);
+  }
+  const nonce = randomBytes(nonceLength);
+  const cipher = createCipheriv('aes-256-gcm', rootKey, nonce, { authTagLength: tagLength });
+  cipher.setAAD(associatedDataFor(keyVersion));
+  const ciphertext = Buffer.concat([cipher.update(dataKey), cipher.final()]);
+  return Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]);
+}
+
+export function unwrapDataKey(rootKey: Buffer, wrapped: Buffer, keyVersion: number): Buffer {
+  assertRootKey(rootKey);
+  assertKeyVersion(keyVersion);
+  // The message names the two likely causes and nothing else: the underlying OpenSSL error says no more
+  // than "unable to authenticate", and the inputs are key material.
+  const failure = new Error(
+    `Data key ${keyVersion} could not be unwrapped: wrong master key or damaged key record`,
+  );
+  if (wrapped.length !== wrappedDataKeyLength) {
+    throw failure;
+  }
+  const nonce = wrapped.subarray(0, nonceLength);
+  const ciphertext = wrapped.subarray(nonceLength, nonceLength + dataKeyLength);
+  const tag = wrapped.subarray(nonceLength + dataKeyLength);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', rootKey, nonce, { authTagLength: tagLength });
+    decipher.setAAD(associatedDataFor(keyVersion));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  } catch {
+    throw failure;
+  }
+}
+
+export function assertKeyVersion(keyVersion: number): void {
+  // A version must fit the 4-byte header of a sealed value; versions count up from 1.
+  if (!Number.isInteger(keyVersion) || keyVersion < 1 || keyVersion > maxKeyVersion) {
+    throw new Error(`A key version must be an integer from 1 to ${maxKeyVersion} (got ${keyVersion})`);
+  }
+}
+
+function assertRootKey(rootKey: Buffer): void {
+  if (rootKey.length !== rootKeyLength) {
+    throw new Error(`A root key must be exactly ${rootKeyLength} bytes`);
+  }
+}
+
+function associatedDataFor(keyVersion: number): Buffer {
+  return Buffer.from(`strongroom:data-key:${keyVersion}`, 'utf8');
+}

@@ -1,0 +1,38 @@
+/**
+ * The closed set of expected failures. Services and repositories throw these; the HTTP layer maps each
+ * code to a status in one table (src/http/error-handler.ts). Messages speak to the caller and must never
+ * contain a secret value.
+ */
+export const appErrorCodes = [
+  'validation',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'precondition_failed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unavailable',
+  'internal',
+] as const;
+
+export type AppErrorCode = (typeof appErrorCodes)[number];
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+
+  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+  }
+}
+
+export const validationError = (message: string): AppError => new AppError('validation', message);
+export const notFoundError = (message: string): AppError => new AppError('not_found', message);
+export const conflictError = (message: string): AppError => new AppError('conflict', message);
+export const forbiddenError = (message: string): AppError => new AppError('forbidden', message);
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

@@ -1,0 +1,150 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyServerOptions,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import { AppError } from '../errors/app-error.js';
+import type { Authenticator } from '../modules/security/authenticator.js';
+import { registerErrorHandling } from './error-handler.js';
+import {
+  isKeyfactorPath,
+  parseApiVersion,
+  requireRequestedWith,
+  restoreEscapedQuery,
+} from './keyfactor-headers.js';
+import { normalizeQuery, normalizeToSchema } from './request-normalizer.js';
+import { isAllowed } from './route-access.js';
+import { validatorCompiler } from './validation.js';
+
+export type ApiInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Each area contributes its routes through one of these; the composition root lists them. */
+export type RouteRegistrar = (app: ApiInstance) => void;
+
+export interface HttpOptions {
+  logger: FastifyServerOptions['logger'];
+  bodyLimitBytes: number;
+  authenticator: Authenticator;
+  registrars: readonly RouteRegistrar[];
+  version: string;
+}
+
+/** Request fields pino must never write: credentials and anything that can carry a secret value. */
+export const redactedLogPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.Password',
+  '*.SecretValue',
+  '*.NewPassword',
+];
+
+export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
+  const app = Fastify({
+    logger: options.logger,
+    bodyLimit: options.bodyLimitBytes,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    rewriteUrl: (request) => restoreEscapedQuery(request.url ?? '/'),
+    requestIdHeader: false,
+    ajv: { customOptions: { strict: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorateRequest('actor', undefined);
+  app.decorateRequest('apiVersion', 1);
+  registerErrorHandling(app);
+
+  // A route without a declared access rule is a security hole waiting to happen; refuse to start instead.
+  app.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: unknown } | undefined)?.access;
+    const isFrameworkRoute = route.url.startsWith('/KeyfactorAPI/swagger');
+    if (access === undefined && !isFrameworkRoute) {
+      throw new Error(`Route ${route.method.toString()} ${route.url} declares no access rule`);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access ?? { kind: 'public' };
+    if (access.kind === 'public') return;
+    request.actor = await authenticate(options.authenticator, request.headers.authorization);
+    if (isKeyfactorPath(request.url)) {
+      requireRequestedWith(request.headers['x-keyfactor-requested-with']);
+      request.apiVersion = parseApiVersion(request.headers['x-keyfactor-api-version']);
+    }
+    if (!isAllowed(request.actor, access)) {
+      throw new AppError('forbidden', 'You do not have the permission this operation requires');
+    }
+  });
+
+  app.addHook('preValidation', async (request) => {
+    const schema = request.routeOptions.schema;
+    if (schema === undefined) return;
+    if (schema.body !== undefined && request.body !== undefined) {
+      request.body = normalizeToSchema(request.body, schema.body as never);
+    }
+    if (schema.querystring !== undefined) {
+      request.query = normalizeQuery(request.query as Record<string, unknown>, schema.querystring as never);
+    }
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Strongroom API',
+        version: options.version,
+        description:
+          'Keyfactor Command compatible API for PAM providers, local PAM secrets and certificate-store passwords, plus Strongroom extensions under /strongroom.',
+      },
+      components: {
+        securitySchemes: { basic: { type: 'http', scheme: 'basic' } },
+      },
+      security: [{ basic: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/KeyfactorAPI/swagger' });
+  app.get(
+    '/KeyfactorAPI/swagger/openapi.json',
+    { schema: { hide: true }, config: { access: { kind: 'public' } } },
+    async () => app.swagger(),
+  );
+
+  for (const register of options.registrars) register(app);
+  return app;
+}
+
+async function authenticate(authenticator: Authenticator, header: string | undefined) {
+  if (header === undefined) throw new AppError('unauthenticated', 'Authentication is required');
+  const [scheme, credentials] = header.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') {
+    throw new AppError(
+      'unauthenticated',
+      'Bearer tokens are not accepted by this server yet; use Basic authentication',
+    );
+  }
+  if (scheme?.toLowerCase() !== 'basic' || credentials === undefined) {
+    throw new AppError('unauthenticated', 'Authentication is required');
+  }
+  const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+  const separator = decoded.indexOf(':');
+  if (separator <= 0)
+    throw new AppError('unauthenticated', 'Authentication failed: the user name or password is not valid');
+  // Keyfactor clients send DOMAIN\user; local users have no domain, so only the name after it counts.
+  const account = decoded.slice(0, separator);
+  const username = account.slice(account.lastIndexOf('\\') + 1);
+  return authenticator.authenticateBasic(username, decoded.slice(separator + 1));
+}

@@ -1,0 +1,80 @@
+import { Ajv } from 'ajv';
+import type { ErrorObject, Options } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+
+// ajv-formats ships CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+function createAjv(options: Options): Ajv {
+  const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, ...options });
+  addFormats(ajv);
+  return ajv;
+}
+
+// Bodies are never coerced: a number sent where a string is declared is a client error, not a string.
+const bodyAjv = createAjv({ coerceTypes: false });
+// Query strings and path parameters are text on the wire, so '50' must become 50.
+const textAjv = createAjv({ coerceTypes: true });
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? bodyAjv : textAjv;
+  return ajv.compile(schema as object);
+};
+
+const partNames: Record<string, string> = {
+  body: 'request body',
+  querystring: 'query string',
+  params: 'path',
+  headers: 'headers',
+};
+
+/**
+ * Turns the first schema failure into a sentence that names the field. It never quotes the offending value:
+ * the value may be a secret.
+ */
+export function describeValidationError(errors: readonly ErrorObject[], part: string | undefined): string {
+  const error = errors[0];
+  const where = partNames[part ?? 'body'] ?? 'request';
+  if (error === undefined) return `The ${where} is invalid`;
+  const path = error.instancePath
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+  const field = (name: string) => (name === '' ? `The ${where}` : `'${name}'`);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(params.missingProperty);
+      return `${field(path === '' ? missing : `${path}.${missing}`)} is required`;
+    }
+    case 'maxLength':
+      return `${field(path)} must be at most ${String(params.limit)} characters long`;
+    case 'minLength':
+      return Number(params.limit) === 1
+        ? `${field(path)} must not be empty`
+        : `${field(path)} must be at least ${String(params.limit)} characters long`;
+    case 'maxItems':
+      return `${field(path)} must have at most ${String(params.limit)} items`;
+    case 'minItems':
+      return `${field(path)} must have at least ${String(params.limit)} items`;
+    case 'type':
+      return `${field(path)} must be of type ${String(params.type)}`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `${field(path)} must be ${String(params.comparison)} ${String(params.limit)}`;
+    case 'format':
+      return `${field(path)} must be a valid ${String(params.format) === 'uuid' ? 'GUID' : String(params.format)}`;
+    case 'const':
+    case 'enum':
+    case 'anyOf':
+      return `${field(path)} has a value that is not allowed`;
+    case 'pattern':
+      return `${field(path)} has an invalid format`;
+    default:
+      return `${field(path)} is invalid`;
+  }
+}

@@ -1,0 +1,76 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { AppConfig } from '../config/app-config.js';
+import { generateDataKey, unwrapDataKey, wrapDataKey } from '../crypto/data-key-wrap.js';
+import { generateMasterKey, keyCheckValue, parseMasterKey } from '../crypto/master-key.js';
+import type { SecretCipher } from '../crypto/secret-cipher.js';
+import { createSecretCipher } from '../crypto/secret-cipher.js';
+import type { Storage } from '../storage/storage.js';
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** Reads the master key from where the configuration says; creates the key file on a first start. */
+export function loadMasterKey(source: AppConfig['masterKey'], warn: (message: string) => void): Buffer {
+  if (source.source === 'env') return source.key;
+  if (source.source === 'file' || existsSync(source.path)) {
+    try {
+      return parseMasterKey(readFileSync(source.path, 'utf8'));
+    } catch (error) {
+      throw new StartupError(
+        `The master key file ${source.path} could not be used: ${(error as Error).message}`,
+      );
+    }
+  }
+  const key = generateMasterKey();
+  mkdirSync(dirname(source.path), { recursive: true, mode: 0o700 });
+  writeFileSync(source.path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(source.path, 0o600);
+  warn(
+    `No master key was configured, so one was generated at ${source.path} (mode 0600). Back it up: without it the stored secrets cannot be read. Set STRONGROOM_MASTER_KEY or STRONGROOM_MASTER_KEY_FILE in production.`,
+  );
+  return key;
+}
+
+/**
+ * Proves the master key is the one this database was sealed with before anything else runs, and opens the
+ * data keys it wraps. Several nodes may start at once on one database, so first-start rows are inserted
+ * with "do nothing on conflict" and read back.
+ */
+export async function openKeyRing(storage: Storage, masterKey: Buffer, now: Date): Promise<SecretCipher> {
+  const { db } = storage;
+  const checkValue = keyCheckValue(masterKey);
+  await db
+    .insertInto('strongroom_meta')
+    .values({ key: 'master_key_check', value: checkValue })
+    .onConflict((conflict) => conflict.column('key').doNothing())
+    .execute();
+  const stored = await db
+    .selectFrom('strongroom_meta')
+    .select('value')
+    .where('key', '=', 'master_key_check')
+    .executeTakeFirstOrThrow();
+  if (stored.value !== checkValue) {
+    throw new StartupError(
+      `The master key does not match this database (${storage.location}). Start with the key it was created with.`,
+    );
+  }
+
+  await db
+    .insertInto('data_keys')
+    .values({
+      key_version: 1,
+      wrapped_key: wrapDataKey(masterKey, generateDataKey(), 1),
+      created_at: now.toISOString(),
+    })
+    .onConflict((conflict) => conflict.column('key_version').doNothing())
+    .execute();
+  const rows = await db.selectFrom('data_keys').selectAll().orderBy('key_version').execute();
+  const dataKeys = new Map<number, Buffer>();
+  for (const row of rows)
+    dataKeys.set(row.key_version, unwrapDataKey(masterKey, row.wrapped_key, row.key_version));
+  const activeKeyVersion = Math.max(...dataKeys.keys());
+  return createSecretCipher({ dataKeys, activeKeyVersion });
+}

@@ -1,0 +1,93 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { AppConfig } from '../config/app-config.js';
+import { deriveSubkey } from '../crypto/master-key.js';
+import type { ApiInstance } from '../http/app.js';
+import { buildHttpApp, redactedLogPaths } from '../http/app.js';
+import type { SecretCipher } from '../crypto/secret-cipher.js';
+import type { AuditWriter } from '../modules/audit/audit-writer.js';
+import { createAuditWriter } from '../modules/audit/audit-writer.js';
+import { bootstrapAdministrator } from '../modules/security/admin-bootstrap.js';
+import type { BootstrapResult } from '../modules/security/admin-bootstrap.js';
+import { createAuthenticator } from '../modules/security/authenticator.js';
+import { createSecurityModule } from '../modules/security/security-module.js';
+import { createStatusModule } from '../modules/status/status-routes.js';
+import type { Storage } from '../storage/storage.js';
+import { createStorage } from '../storage/storage.js';
+import { loadMasterKey, openKeyRing } from './key-setup.js';
+
+export const strongroomVersion = '0.1.0';
+
+export interface Server {
+  app: ApiInstance;
+  storage: Storage;
+  bootstrap: BootstrapResult | undefined;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  config: AppConfig;
+  /** Where logs go; tests pass a stream to read them back. */
+  logDestination?: NodeJS.WritableStream;
+  now?: () => Date;
+  warn?: (message: string) => void;
+}
+
+/**
+ * The composition root: opens storage and keys, builds each area with its dependencies and hands the routes
+ * to the HTTP layer. Nothing here is global; a test can build several servers side by side.
+ */
+export async function createServer(options: ServerOptions): Promise<Server> {
+  const { config } = options;
+  const now = options.now ?? (() => new Date());
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`WARNING: ${message}\n`));
+
+  const masterKey = loadMasterKey(config.masterKey, warn);
+  const storage = createStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await storage.migrate();
+    const cipher = await openKeyRing(storage, masterKey, now());
+    const audit = createAuditWriter({ macKey: deriveSubkey(masterKey, 'audit-mac'), now });
+    const bootstrap = await bootstrapAdministrator({ storage, audit, admin: config.admin, now });
+    const authenticator = createAuthenticator({
+      db: storage.db,
+      cacheKey: deriveSubkey(masterKey, 'credential-cache'),
+      now,
+    });
+    const moduleDependencies: ModuleDependencies = { storage, cipher, audit, now, config };
+
+    const logger: FastifyServerOptions['logger'] = {
+      level: config.logLevel,
+      redact: { paths: redactedLogPaths, censor: '[redacted]' },
+      ...(options.logDestination === undefined ? {} : { stream: options.logDestination }),
+    };
+    const app = await buildHttpApp({
+      logger,
+      bodyLimitBytes: config.bodyLimitBytes,
+      authenticator,
+      version: strongroomVersion,
+      registrars: [createStatusModule(moduleDependencies), createSecurityModule(moduleDependencies)],
+    });
+    await app.ready();
+    return {
+      app,
+      storage,
+      bootstrap,
+      async close() {
+        await app.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+/** What every area's module factory may be given. Each takes only the parts it needs. */
+export interface ModuleDependencies {
+  storage: Storage;
+  cipher: SecretCipher;
+  audit: AuditWriter;
+  now: () => Date;
+  config: AppConfig;
+}

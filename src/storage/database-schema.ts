@@ -1,0 +1,210 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row types shared by both databases. Timestamps are ISO-8601 UTC text and booleans are integers 0/1 in
+ * both SQLite and PostgreSQL, so every query and the QueryString compiler behave the same on each.
+ */
+export interface Database {
+  strongroom_meta: MetaTable;
+  data_keys: DataKeyTable;
+  users: UserTable;
+  roles: RoleTable;
+  role_permissions: RolePermissionTable;
+  role_claims: RoleClaimTable;
+  permission_sets: PermissionSetTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointTable;
+  pam_provider_types: PamProviderTypeTable;
+  pam_provider_type_params: PamProviderTypeParamTable;
+  pam_providers: PamProviderTable;
+  pam_provider_param_values: PamProviderParamValueTable;
+  local_entries: LocalEntryTable;
+  local_entry_versions: LocalEntryVersionTable;
+  certificate_store_types: CertificateStoreTypeTable;
+  certificate_store_containers: CertificateStoreContainerTable;
+  certificate_stores: CertificateStoreTable;
+  certificate_store_secrets: CertificateStoreSecretTable;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface DataKeyTable {
+  key_version: number;
+  wrapped_key: Buffer;
+  created_at: string;
+}
+
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  groups_json: string;
+  failed_attempts: number;
+  locked_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RoleTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  email_address: string | null;
+  immutable: number;
+  permission_set_id: string;
+}
+
+export interface RolePermissionTable {
+  role_id: number;
+  permission: string;
+}
+
+export interface RoleClaimTable {
+  id: Generated<number>;
+  role_id: number;
+  claim_type: string;
+  claim_value: string;
+  provider_scheme: string;
+  description: string;
+}
+
+export interface PermissionSetTable {
+  id: string;
+  name: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  sequence: number;
+  timestamp: string;
+  category: number;
+  operation: number;
+  level: number;
+  user_name: string;
+  entity_type: string;
+  audit_identifier: string;
+  immutable_identifier: string;
+  outcome: string;
+  message: string;
+  previous_hash: string;
+  entry_hash: string;
+  mac: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  sequence: number;
+  entry_hash: string;
+}
+
+export interface AuditCheckpointTable {
+  id: Generated<number>;
+  sequence: number;
+  entry_hash: string;
+  created_at: string;
+  mac: string;
+}
+
+export interface PamProviderTypeTable {
+  id: string;
+  name: string;
+  is_builtin: number;
+  created_at: string;
+}
+
+export interface PamProviderTypeParamTable {
+  id: Generated<number>;
+  type_id: string;
+  name: string;
+  display_name: string | null;
+  data_type: number;
+  instance_level: number;
+  position: number;
+}
+
+export interface PamProviderTable {
+  id: Generated<number>;
+  name: string;
+  type_id: string;
+  area: number;
+  secured_area_id: number | null;
+  remote: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PamProviderParamValueTable {
+  id: Generated<number>;
+  provider_id: number;
+  param_id: number;
+  value_text: string | null;
+  value_sealed: Buffer | null;
+}
+
+export interface LocalEntryTable {
+  id: Generated<number>;
+  provider_id: number;
+  secret_name: string;
+  description: string | null;
+  value_sealed: Buffer;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface LocalEntryVersionTable {
+  id: Generated<number>;
+  entry_id: number;
+  version: number;
+  value_sealed: Buffer;
+  description: string | null;
+  changed_at: string;
+  changed_by: string;
+}
+
+export interface CertificateStoreTypeTable {
+  store_type: number;
+  name: string;
+  short_name: string;
+  is_builtin: number;
+  definition_json: string;
+}
+
+export interface CertificateStoreContainerTable {
+  id: Generated<number>;
+  name: string;
+  cert_store_type: number;
+  overwrite_schedules: number;
+  schedule_json: string | null;
+}
+
+export interface CertificateStoreTable {
+  id: string;
+  container_id: number | null;
+  client_machine: string;
+  storepath: string;
+  cert_store_type: number;
+  approved: number;
+  create_if_missing: number;
+  properties_json: string;
+  agent_id: string | null;
+  agent_assigned: number;
+  inventory_schedule_json: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One row per secret a store holds: its `Password` or one secret-typed property. */
+export interface CertificateStoreSecretTable {
+  store_id: string;
+  secret_key: string;
+  instance_guid: string;
+  value_sealed: Buffer | null;
+  provider_id: number | null;
+  parameters_json: string | null;
+}

@@ -1,0 +1,264 @@
+import { sql } from 'kysely';
+import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely, Migration } from 'kysely';
+import type { DialectName } from './storage.js';
+
+type ColumnBuilderCallback = (column: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+
+/**
+ * Migrations live in code and run at start. They are append-only once released: a change to the schema is
+ * a new entry, never an edit of an old one. The two dialects differ only in identity columns and binary
+ * types, which is all this file knows about them.
+ */
+export function createMigrations(dialect: DialectName): Record<string, Migration> {
+  const binaryType = dialect === 'postgres' ? 'bytea' : 'blob';
+
+  function withId<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+  ): CreateTableBuilder<T, C> {
+    return dialect === 'postgres'
+      ? table.addColumn('id', 'integer', (column) => column.primaryKey().generatedByDefaultAsIdentity())
+      : table.addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement());
+  }
+  const notNull: ColumnBuilderCallback = (column) => column.notNull();
+
+  return {
+    '001-foundation': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('strongroom_meta')
+          .addColumn('key', 'text', (column) => column.primaryKey())
+          .addColumn('value', 'text', notNull)
+          .execute();
+        await db.schema
+          .createTable('data_keys')
+          .addColumn('key_version', 'integer', (column) => column.primaryKey())
+          .addColumn('wrapped_key', binaryType, notNull)
+          .addColumn('created_at', 'text', notNull)
+          .execute();
+
+        await withId(db.schema.createTable('users'))
+          .addColumn('username', 'text', notNull)
+          .addColumn('password_hash', 'text', notNull)
+          .addColumn('groups_json', 'text', notNull)
+          .addColumn('failed_attempts', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('locked_until', 'text')
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .execute();
+        // Usernames are unique without regard to case so 'Alice' and 'alice' cannot be two people.
+        await sql`create unique index users_username_unique on users (lower(username))`.execute(db);
+
+        await db.schema
+          .createTable('permission_sets')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('name', 'text', (column) => column.notNull().unique())
+          .execute();
+        await withId(db.schema.createTable('roles'))
+          .addColumn('name', 'text', notNull)
+          .addColumn('description', 'text', notNull)
+          .addColumn('email_address', 'text')
+          .addColumn('immutable', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('permission_set_id', 'text', (column) =>
+            column.notNull().references('permission_sets.id'),
+          )
+          .execute();
+        await sql`create unique index roles_name_unique on roles (lower(name))`.execute(db);
+        await db.schema
+          .createTable('role_permissions')
+          .addColumn('role_id', 'integer', (column) =>
+            column.notNull().references('roles.id').onDelete('cascade'),
+          )
+          .addColumn('permission', 'text', notNull)
+          .addPrimaryKeyConstraint('role_permissions_pk', ['role_id', 'permission'])
+          .execute();
+        await withId(db.schema.createTable('role_claims'))
+          .addColumn('role_id', 'integer', (column) =>
+            column.notNull().references('roles.id').onDelete('cascade'),
+          )
+          .addColumn('claim_type', 'text', notNull)
+          .addColumn('claim_value', 'text', notNull)
+          .addColumn('provider_scheme', 'text', notNull)
+          .addColumn('description', 'text', notNull)
+          .execute();
+        await db.schema
+          .createIndex('role_claims_lookup')
+          .on('role_claims')
+          .columns(['claim_type', 'claim_value'])
+          .execute();
+
+        await withId(db.schema.createTable('audit_log'))
+          .addColumn('sequence', 'integer', (column) => column.notNull().unique())
+          .addColumn('timestamp', 'text', notNull)
+          .addColumn('category', 'integer', notNull)
+          .addColumn('operation', 'integer', notNull)
+          .addColumn('level', 'integer', notNull)
+          .addColumn('user_name', 'text', notNull)
+          .addColumn('entity_type', 'text', notNull)
+          .addColumn('audit_identifier', 'text', notNull)
+          .addColumn('immutable_identifier', 'text', notNull)
+          .addColumn('outcome', 'text', notNull)
+          .addColumn('message', 'text', notNull)
+          .addColumn('previous_hash', 'text', notNull)
+          .addColumn('entry_hash', 'text', notNull)
+          .addColumn('mac', 'text', notNull)
+          .execute();
+        await db.schema
+          .createTable('audit_head')
+          .addColumn('id', 'integer', (column) => column.primaryKey())
+          .addColumn('sequence', 'integer', notNull)
+          .addColumn('entry_hash', 'text', notNull)
+          .execute();
+        // The head row exists from the start so concurrent first writers lock it instead of racing to create it.
+        await sql`insert into audit_head (id, sequence, entry_hash) values (1, 0, '')`.execute(db);
+        await withId(db.schema.createTable('audit_checkpoints'))
+          .addColumn('sequence', 'integer', notNull)
+          .addColumn('entry_hash', 'text', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('mac', 'text', notNull)
+          .execute();
+      },
+    },
+    '002-pam': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('pam_provider_types')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('name', 'text', notNull)
+          .addColumn('is_builtin', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('created_at', 'text', notNull)
+          .execute();
+        await sql`create unique index pam_provider_types_name_unique on pam_provider_types (lower(name))`.execute(
+          db,
+        );
+        await withId(db.schema.createTable('pam_provider_type_params'))
+          .addColumn('type_id', 'text', (column) =>
+            column.notNull().references('pam_provider_types.id').onDelete('cascade'),
+          )
+          .addColumn('name', 'text', notNull)
+          .addColumn('display_name', 'text')
+          .addColumn('data_type', 'integer', notNull)
+          .addColumn('instance_level', 'integer', notNull)
+          .addColumn('position', 'integer', notNull)
+          .execute();
+        await sql`create unique index pam_provider_type_params_name_unique on pam_provider_type_params (type_id, lower(name))`.execute(
+          db,
+        );
+
+        await withId(db.schema.createTable('pam_providers'))
+          .addColumn('name', 'text', notNull)
+          .addColumn('type_id', 'text', (column) => column.notNull().references('pam_provider_types.id'))
+          .addColumn('area', 'integer', notNull)
+          .addColumn('secured_area_id', 'integer')
+          .addColumn('remote', 'integer', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .execute();
+        await sql`create unique index pam_providers_name_unique on pam_providers (lower(name))`.execute(db);
+        await withId(db.schema.createTable('pam_provider_param_values'))
+          .addColumn('provider_id', 'integer', (column) =>
+            column.notNull().references('pam_providers.id').onDelete('cascade'),
+          )
+          .addColumn('param_id', 'integer', (column) =>
+            column.notNull().references('pam_provider_type_params.id'),
+          )
+          .addColumn('value_text', 'text')
+          .addColumn('value_sealed', binaryType)
+          .addUniqueConstraint('pam_provider_param_values_unique', ['provider_id', 'param_id'])
+          .execute();
+
+        await withId(db.schema.createTable('local_entries'))
+          .addColumn('provider_id', 'integer', (column) => column.notNull().references('pam_providers.id'))
+          .addColumn('secret_name', 'text', notNull)
+          .addColumn('description', 'text')
+          .addColumn('value_sealed', binaryType, notNull)
+          .addColumn('version', 'integer', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .addColumn('updated_by', 'text', notNull)
+          .addUniqueConstraint('local_entries_name_unique', ['provider_id', 'secret_name'])
+          .execute();
+        // Filters compare names without regard to case, so they need an index on the lowered name.
+        await sql`create index local_entries_name_search on local_entries (provider_id, lower(secret_name))`.execute(
+          db,
+        );
+        await withId(db.schema.createTable('local_entry_versions'))
+          .addColumn('entry_id', 'integer', (column) =>
+            column.notNull().references('local_entries.id').onDelete('cascade'),
+          )
+          .addColumn('version', 'integer', notNull)
+          .addColumn('value_sealed', binaryType, notNull)
+          .addColumn('description', 'text')
+          .addColumn('changed_at', 'text', notNull)
+          .addColumn('changed_by', 'text', notNull)
+          .addUniqueConstraint('local_entry_versions_unique', ['entry_id', 'version'])
+          .execute();
+      },
+    },
+    '003-certificate-stores': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('certificate_store_types')
+          .addColumn('store_type', 'integer', (column) => column.primaryKey())
+          .addColumn('name', 'text', notNull)
+          .addColumn('short_name', 'text', notNull)
+          .addColumn('is_builtin', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('definition_json', 'text', notNull)
+          .execute();
+        await sql`create unique index certificate_store_types_short_name_unique on certificate_store_types (lower(short_name))`.execute(
+          db,
+        );
+        await withId(db.schema.createTable('certificate_store_containers'))
+          .addColumn('name', 'text', notNull)
+          .addColumn('cert_store_type', 'integer', notNull)
+          .addColumn('overwrite_schedules', 'integer', notNull)
+          .addColumn('schedule_json', 'text')
+          .execute();
+        await sql`create unique index certificate_store_containers_name_unique on certificate_store_containers (lower(name))`.execute(
+          db,
+        );
+        await db.schema
+          .createTable('certificate_stores')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('container_id', 'integer', (column) =>
+            column.references('certificate_store_containers.id'),
+          )
+          .addColumn('client_machine', 'text', notNull)
+          .addColumn('storepath', 'text', notNull)
+          .addColumn('cert_store_type', 'integer', (column) =>
+            column.notNull().references('certificate_store_types.store_type'),
+          )
+          .addColumn('approved', 'integer', notNull)
+          .addColumn('create_if_missing', 'integer', notNull)
+          .addColumn('properties_json', 'text', notNull)
+          .addColumn('agent_id', 'text')
+          .addColumn('agent_assigned', 'integer', notNull)
+          .addColumn('inventory_schedule_json', 'text')
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .execute();
+        await db.schema
+          .createIndex('certificate_stores_client_machine')
+          .on('certificate_stores')
+          .columns(['client_machine', 'storepath'])
+          .execute();
+        await db.schema
+          .createTable('certificate_store_secrets')
+          .addColumn('store_id', 'text', (column) =>
+            column.notNull().references('certificate_stores.id').onDelete('cascade'),
+          )
+          .addColumn('secret_key', 'text', notNull)
+          .addColumn('instance_guid', 'text', notNull)
+          .addColumn('value_sealed', binaryType)
+          .addColumn('provider_id', 'integer', (column) => column.references('pam_providers.id'))
+          .addColumn('parameters_json', 'text')
+          .addPrimaryKeyConstraint('certificate_store_secrets_pk', ['store_id', 'secret_key'])
+          .execute();
+        await db.schema
+          .createIndex('certificate_store_secrets_provider')
+          .on('certificate_store_secrets')
+          .column('provider_id')
+          .execute();
+      },
+    },
+  };
+}

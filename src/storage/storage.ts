@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database-schema.js';
+import { createMigrations } from './migrations.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+export type DatabaseTransaction = Transaction<Database>;
+export type DatabaseExecutor = Kysely<Database>;
+
+/**
+ * The one handle the rest of the server has on the database. Services run their changes through
+ * `transaction`, repositories build queries on the executor they are given, and nothing outside this
+ * folder knows which database is underneath.
+ */
+export interface Storage {
+  readonly db: Kysely<Database>;
+  readonly location: string;
+  transaction<T>(work: (tx: DatabaseTransaction) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+}
+
+export function createStorage(options: StorageOptions): Storage {
+  if (options.databaseUrl !== undefined) return createPostgresStorage(options.databaseUrl);
+  return createSqliteStorage(options.dataDir);
+}
+
+function createSqliteStorage(dataDir: string): Storage {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, 'strongroom.db');
+  const connection = new BetterSqlite3(file);
+  // WAL lets readers run beside the writer; FULL makes every commit durable before we answer 2xx.
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = FULL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return buildStorage(db, 'sqlite', file);
+}
+
+function createPostgresStorage(databaseUrl: string): Storage {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    types: postgresTypes(),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return buildStorage(db, 'postgres', redactUrl(databaseUrl));
+}
+
+/** count(*) and bigint columns come back as strings by default; every number we store fits a double. */
+function postgresTypes(): pg.TypeOverrides {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, 'text', Number);
+  return types;
+}
+
+function buildStorage(db: Kysely<Database>, dialect: DialectName, location: string): Storage {
+  return {
+    db,
+    location,
+    transaction: (work) => db.transaction().execute(work),
+    async migrate() {
+      const migrations = createMigrations(dialect);
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: () => Promise.resolve(migrations) },
+      });
+      const { error } = await migrator.migrateToLatest();
+      if (error !== undefined) throw error instanceof Error ? error : new Error('Database migration failed');
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** Connection URLs can carry a password; only the host and database are ever shown. */
+function redactUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    return `postgres://${url.host}${url.pathname}`;
+  } catch {
+    return 'postgres://(unparseable url)';
+  }
+}
+
+/** Drivers report constraint failures differently; repositories ask these instead of reading codes. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

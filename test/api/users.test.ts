@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { adminCredentials, describeEachDialect } from '../support/test-server.js';
+
+describeEachDialect('local users', (server) => {
+  test('creates a user whose password is never returned and who can then sign in', async () => {
+    const password = 'canary-user-password-1a2b3c';
+    const created = await server().request('POST', '/strongroom/users', {
+      body: { username: 'carol', password, groups: ['pki-team'] },
+    });
+    assert.equal(created.status, 200);
+    assert.deepEqual((created.body as { Username: string; Groups: string[] }).Groups, ['pki-team']);
+    assert.ok(!created.text.includes(password));
+
+    const asCarol = await server().request('GET', '/KeyfactorAPI/Security/My', {
+      as: { username: 'carol', password },
+    });
+    assert.notEqual(asCarol.status, 401);
+  });
+
+  test('refuses a duplicate user name with 409, whatever its case', async () => {
+    await server().request('POST', '/strongroom/users', {
+      body: { Username: 'dave', Password: 'long-enough-password' },
+    });
+    const duplicate = await server().request('POST', '/strongroom/users', {
+      body: { Username: 'DAVE', Password: 'long-enough-password' },
+    });
+    assert.equal(duplicate.status, 409);
+    assert.match((duplicate.body as { Message: string }).Message, /DAVE/);
+  });
+
+  test('rejects a short password with 400 that names the field and does not echo it', async () => {
+    const response = await server().request('POST', '/strongroom/users', {
+      body: { Username: 'erin', Password: 'short-pw' },
+    });
+    assert.equal(response.status, 400);
+    assert.match((response.body as { Message: string }).Message, /Password/);
+    assert.ok(!response.text.includes('short-pw'));
+  });
+
+  test('a password change takes effect at once: the old password stops working', async () => {
+    const user = await server().createUser('frank', ['/security/read/']);
+    assert.equal((await server().request('GET', '/strongroom/users', { as: user })).status, 200);
+    const changed = await server().request('PUT', '/strongroom/users/frank', {
+      body: { Password: 'a-brand-new-password', Groups: [] },
+    });
+    assert.equal(changed.status, 200);
+    assert.equal((await server().request('GET', '/strongroom/users', { as: user })).status, 401);
+    const withNew = { username: 'frank', password: 'a-brand-new-password' };
+    assert.equal((await server().request('GET', '/strongroom/users', { as: withNew })).status, 200);
+  });
+
+  test('a deleted user is refused at once, and nobody can delete their own account', async () => {
+    const user = await server().createUser('gina', ['/security/read/']);
+    assert.equal((await server().request('GET', '/strongroom/users', { as: user })).status, 200);
+    assert.equal((await server().request('DELETE', '/strongroom/users/gina')).status, 204);
+    assert.equal((await server().request('GET', '/strongroom/users', { as: user })).status, 401);
+    const self = await server().request('DELETE', `/strongroom/users/${adminCredentials.username}`);
+    assert.equal(self.status, 409);
+  });
+
+  test('reading users needs /security/read/ and changing them /security/modify/', async () => {
+    const reader = await server().createUser('hank', ['/security/read/']);
+    assert.equal((await server().request('GET', '/strongroom/users', { as: reader })).status, 200);
+    const attempt = await server().request('POST', '/strongroom/users', {
+      as: reader,
+      body: { Username: 'ivy', Password: 'long-enough-password' },
+    });
+    assert.equal(attempt.status, 403);
+    const nobody = await server().createUser('jack', []);
+    assert.equal((await server().request('GET', '/strongroom/users', { as: nobody })).status, 403);
+  });
+
+  test('an unknown user is 404 with a message that names it', async () => {
+    const response = await server().request('GET', '/strongroom/users/nobody-here');
+    assert.equal(response.status, 404);
+    assert.equal((response.body as { Message: string }).Message, "User 'nobody-here' was not found");
+  });
+});
