@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { buildHttpApp } from '../../src/http/app.js';
 import type { Authenticator } from '../../src/modules/security/authenticator.js';
 import { createServer } from '../../src/startup/server.js';
+import { assertKeyfactorShape } from '../support/keyfactor-openapi.js';
 import type { TestServer } from '../support/test-server.js';
 import {
   adminCredentials,
@@ -273,5 +274,24 @@ test('the server refuses to start when a route declares no access rule', async (
       registrars: [(app) => app.get('/strongroom/unguarded', async () => 'open')],
     }),
     /declares no access rule/,
+  );
+});
+
+test('the published Keyfactor OpenAPI documents load and flag a field Keyfactor does not declare', () => {
+  const entry = { ProviderId: 1, SecretName: 'db', Description: null };
+  assertKeyfactorShape(1, 'GET', '/PamProviders/Local/{providerId}/Entries', [entry]);
+  assert.throws(
+    () =>
+      assertKeyfactorShape(1, 'GET', '/PamProviders/Local/{providerId}/Entries', [
+        { ...entry, SecretValue: 'x' },
+      ]),
+    /SecretValue is not a property Keyfactor declares/,
+  );
+  assert.throws(
+    () =>
+      assertKeyfactorShape(1, 'GET', '/PamProviders/Local/{providerId}/Entries', [
+        { ...entry, ProviderId: '1' },
+      ]),
+    /ProviderId is string but Keyfactor declares integer/,
   );
 });
