@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const cliPath = join(import.meta.dirname, '..', '..', 'src', 'cli', 'strongroom.ts');
+
+function runCli(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', cliPath, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+test('serve starts on an empty data directory with no other set-up, then stops cleanly on SIGTERM', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-cli-'));
+  try {
+    const run = runCli(['serve'], {
+      STRONGROOM_DATA_DIR: dataDir,
+      STRONGROOM_PORT: '0',
+      STRONGROOM_LOG_LEVEL: 'warn',
+    });
+    const deadline = Date.now() + 30_000;
+    while (!run.output().stdout.includes('generated password') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { stdout, stderr } = run.output();
+    const address = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+    const password = /generated password[^:]*: (\S+)/.exec(stdout)?.[1];
+    assert.ok(address !== undefined && password !== undefined, stdout + stderr);
+    assert.match(stderr, /master key was configured, so one was generated/);
+    assert.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600);
+
+    const response = await fetch(`${address}/KeyfactorAPI/Status/HealthCheck`, {
+      headers: {
+        'x-keyfactor-requested-with': 'APIClient',
+        authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`,
+      },
+    });
+    assert.equal(response.status, 204);
+
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('invalid configuration is refused before start, listing every problem and echoing no secret', async () => {
+  const masterKey = `not-a-key-${randomBytes(4).toString('hex')}`;
+  const run = runCli(['serve'], {
+    STRONGROOM_PORT: 'eighty',
+    STRONGROOM_MASTER_KEY: masterKey,
+    STRONGROOM_ADMIN_USERNAME: 'root',
+  });
+  assert.equal(await run.exited, 2);
+  const { stderr } = run.output();
+  assert.match(stderr, /STRONGROOM_PORT/);
+  assert.match(stderr, /STRONGROOM_MASTER_KEY/);
+  assert.match(stderr, /STRONGROOM_ADMIN_PASSWORD/);
+  assert.ok(!stderr.includes(masterKey));
+});
+
+test('migrate brings an empty database up to date and exits', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-cli-'));
+  try {
+    const run = runCli(['migrate'], { STRONGROOM_DATA_DIR: dataDir });
+    assert.equal(await run.exited, 0);
+    assert.match(run.output().stdout, /is up to date/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
