@@ -2,8 +2,10 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
+import Type from 'typebox';
 import type {
   FastifyBaseLogger,
+  FastifySchema,
   FastifyInstance,
   FastifyServerOptions,
   RawReplyDefaultExpression,
@@ -115,6 +117,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
       },
       security: [{ basic: [] }],
     },
+    transform: ({ schema, url }) => ({ schema: withKeyfactorHeaders(schema, url), url }),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/KeyfactorAPI/swagger' });
   app.get(
@@ -125,6 +128,20 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
 
   for (const register of options.registrars) register(app);
   return app;
+}
+
+const keyfactorHeaders = Type.Object({
+  'x-keyfactor-requested-with': Type.String({
+    default: 'APIClient',
+    description: 'APIClient or XMLHttpRequest',
+  }),
+  'x-keyfactor-api-version': Type.Optional(Type.String({ default: '1', description: '1 (default) or 2' })),
+});
+
+/** The reference page can only call the Keyfactor API if it knows the headers every call needs. */
+function withKeyfactorHeaders(schema: FastifySchema | undefined, url: string): FastifySchema {
+  if (!isKeyfactorPath(url) || url.toLowerCase().startsWith('/keyfactorapi/swagger')) return schema ?? {};
+  return { ...schema, headers: keyfactorHeaders };
 }
 
 async function authenticate(authenticator: Authenticator, header: string | undefined) {

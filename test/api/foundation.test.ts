@@ -128,6 +128,14 @@ describeEachDialect('Keyfactor API conventions', (server) => {
     const paths = Object.keys((document.body as { paths: Record<string, unknown> }).paths);
     assert.ok(paths.includes('/KeyfactorAPI/Status/HealthCheck'));
     assert.ok(paths.includes('/strongroom/users'));
+    type Operation = { parameters?: { in: string; name: string; required?: boolean }[] };
+    const healthCheck = (document.body as { paths: Record<string, { get: Operation }> }).paths[
+      '/KeyfactorAPI/Status/HealthCheck'
+    ]?.get;
+    const requestedWith = healthCheck?.parameters?.find(
+      (parameter) => parameter.name === 'x-keyfactor-requested-with',
+    );
+    assert.deepEqual([requestedWith?.in, requestedWith?.required], ['header', true]);
     const page = await server().request('GET', '/KeyfactorAPI/swagger/', { as: null });
     assert.equal(page.status, 200);
     assert.match(page.text, /swagger/i);
