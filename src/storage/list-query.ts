@@ -49,8 +49,12 @@ export function applyListRequest<DB, TB extends keyof DB, O>(
     );
   }
   const column = spec.fields[sortKey]?.column ?? spec.tieBreaker;
-  const direction = request.sortAscending === 1 ? 'desc' : 'asc';
-  result = result.orderBy(sql.ref(column), direction).orderBy(sql.ref(spec.tieBreaker), direction);
+  // NULLs sort as SQL Server (Keyfactor's database) sorts them: first when ascending, last when descending.
+  // SQLite and PostgreSQL disagree by default, so the order is spelt out.
+  const descending = request.sortAscending === 1;
+  result = result
+    .orderBy(sql.ref(column), (item) => (descending ? item.desc().nullsLast() : item.asc().nullsFirst()))
+    .orderBy(sql.ref(spec.tieBreaker), descending ? 'desc' : 'asc');
 
   const limit = request.returnLimit ?? defaultReturnLimit;
   const page = request.pageReturned ?? 1;
