@@ -7,7 +7,8 @@ import type { FastifySchemaCompiler } from 'fastify';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 function createAjv(options: Options): Ajv {
-  const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, ...options });
+  // verbose keeps each failing schema on its error, so a message can list an enum's accepted names.
+  const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, verbose: true, ...options });
   addFormats(ajv);
   return ajv;
 }
@@ -34,7 +35,8 @@ const partNames: Record<string, string> = {
  * the value may be a secret.
  */
 export function describeValidationError(errors: readonly ErrorObject[], part: string | undefined): string {
-  const error = errors[0];
+  // A union reports each branch's failure before its own; the union's verdict is the one a caller can act on.
+  const error = errors.find((candidate) => candidate.keyword === 'anyOf') ?? errors[0];
   const where = partNames[part ?? 'body'] ?? 'request';
   if (error === undefined) return `The ${where} is invalid`;
   const path = error.instancePath
@@ -70,8 +72,18 @@ export function describeValidationError(errors: readonly ErrorObject[], part: st
       return `${field(path)} must be a valid ${String(params.format) === 'uuid' ? 'GUID' : String(params.format)}`;
     case 'const':
     case 'enum':
-    case 'anyOf':
-      return `${field(path)} has a value that is not allowed`;
+    case 'anyOf': {
+      const names = (error.parentSchema as { 'x-enum-names'?: Record<string, number> } | undefined)?.[
+        'x-enum-names'
+      ];
+      const accepted =
+        names === undefined
+          ? ''
+          : `; use one of ${Object.entries(names)
+              .map(([name, value]) => `${name} (${value})`)
+              .join(', ')}`;
+      return `${field(path)} has a value that is not allowed${accepted}`;
+    }
     case 'pattern':
       return `${field(path)} has an invalid format`;
     default:
