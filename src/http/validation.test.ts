@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Type from 'typebox';
-import { NamedIntegerEnum, SecretString } from './schema-helpers.js';
+import { NamedIntegerEnum, Nullable, SecretString } from './schema-helpers.js';
 import { describeValidationError, validatorCompiler } from './validation.js';
 
 function firstMessage(schema: object, value: unknown, httpPart = 'body'): string {
@@ -14,7 +14,12 @@ function firstMessage(schema: object, value: unknown, httpPart = 'body'): string
   return describeValidationError(validate.errors ?? [], httpPart);
 }
 
-const Claim = Type.Object({ ClaimType: NamedIntegerEnum({ User: 0, Group: 1 }), Value: SecretString(10, 1) });
+const Claim = Type.Object({
+  ClaimType: NamedIntegerEnum({ User: 0, Group: 1 }),
+  Value: SecretString(10, 1),
+  Note: Type.Optional(Nullable(Type.String({ maxLength: 5 }))),
+  Kind: Type.Optional(Nullable(NamedIntegerEnum({ Read: 0, Modify: 1 }))),
+});
 
 test('a value outside an enum names the field and lists the accepted names and numbers', () => {
   assert.equal(
@@ -42,4 +47,15 @@ test('query strings are coerced, since everything in a URL is text', () => {
   assert.equal(validate(query), true);
   assert.deepEqual(query, { ReturnLimit: 50 });
   assert.equal(firstMessage(Query, { ReturnLimit: '0' }, 'querystring'), "'ReturnLimit' must be >= 1");
+});
+
+test('a nullable field reports why its value failed, not merely that the union did', () => {
+  assert.equal(
+    firstMessage(Claim, { ClaimType: 0, Value: 'x', Note: 'too long' }),
+    "'Note' must be at most 5 characters long",
+  );
+  assert.equal(
+    firstMessage(Claim, { ClaimType: 0, Value: 'x', Kind: 'Delete' }),
+    "'Kind' has a value that is not allowed; use one of Read (0), Modify (1)",
+  );
 });

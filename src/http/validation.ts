@@ -30,13 +30,28 @@ const partNames: Record<string, string> = {
   headers: 'headers',
 };
 
+type UnionSchema = { anyOf?: { type?: unknown }[]; 'x-enum-names'?: Record<string, number> };
+
+/**
+ * A union reports each branch's failure before its own. For an enum the union's verdict (with the accepted
+ * names) is what a caller can act on; for `X | null` the failure of X says more; otherwise the union's.
+ */
+function mostUsefulError(errors: readonly ErrorObject[]): ErrorObject | undefined {
+  const unions = errors.filter((candidate) => candidate.keyword === 'anyOf');
+  const enumUnion = unions.find((union) => (union.parentSchema as UnionSchema | undefined)?.['x-enum-names']);
+  if (enumUnion !== undefined) return enumUnion;
+  const union = unions[0];
+  const branches = (union?.parentSchema as UnionSchema | undefined)?.anyOf ?? [];
+  const isNullable = branches.length === 2 && branches.some((branch) => branch.type === 'null');
+  return union !== undefined && !isNullable ? union : errors[0];
+}
+
 /**
  * Turns the first schema failure into a sentence that names the field. It never quotes the offending value:
  * the value may be a secret.
  */
 export function describeValidationError(errors: readonly ErrorObject[], part: string | undefined): string {
-  // A union reports each branch's failure before its own; the union's verdict is the one a caller can act on.
-  const error = errors.find((candidate) => candidate.keyword === 'anyOf') ?? errors[0];
+  const error = mostUsefulError(errors);
   const where = partNames[part ?? 'body'] ?? 'request';
   if (error === undefined) return `The ${where} is invalid`;
   const path = error.instancePath
