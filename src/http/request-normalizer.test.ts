@@ -29,10 +29,7 @@ test('unknown properties are dropped rather than refused', () => {
 });
 
 test('map keys keep their spelling, since they are names chosen by the client', () => {
-  const normalized = normalizeToSchema(
-    { password: { parameters: { SecretName: 'db', safe: 's' } } },
-    Store,
-  );
+  const normalized = normalizeToSchema({ password: { parameters: { SecretName: 'db', safe: 's' } } }, Store);
   assert.deepEqual(normalized, { Password: { Parameters: { SecretName: 'db', safe: 's' } } });
 });
 
