@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { globalPermissionSetId } from '../../src/modules/security/admin-bootstrap.js';
 import { adminCredentials, describeEachDialect } from '../support/test-server.js';
 
 describeEachDialect('local users', (server) => {
@@ -75,5 +76,51 @@ describeEachDialect('local users', (server) => {
     const response = await server().request('GET', '/strongroom/users/nobody-here');
     assert.equal(response.status, 404);
     assert.equal((response.body as { Message: string }).Message, "User 'nobody-here' was not found");
+  });
+});
+
+describeEachDialect('protection against locking every operator out', (server) => {
+  test('deleting or regrouping users is refused with 409 when it would leave nobody holding /', async () => {
+    const rootByUser = await server().createUser('root-by-user', ['/']);
+    const opsPassword = 'operators-password-1';
+    await server().request('POST', '/strongroom/users', {
+      body: { Username: 'ops', Password: opsPassword, Groups: ['operators'] },
+    });
+    const role = await server().request('POST', '/KeyfactorAPI/Security/Roles', {
+      apiVersion: 2,
+      body: {
+        Name: 'Operators',
+        Description: 'Everything, through a group',
+        PermissionSetId: globalPermissionSetId,
+        Permissions: ['/'],
+        Claims: [
+          {
+            ClaimType: 'Group',
+            ClaimValue: 'operators',
+            ProviderAuthenticationScheme: 'Basic',
+            Description: '',
+          },
+        ],
+      },
+    });
+    assert.equal(role.status, 200, role.text);
+    const ops = { username: 'ops', password: opsPassword };
+
+    assert.equal(
+      (await server().request('DELETE', `/strongroom/users/${adminCredentials.username}`, { as: ops }))
+        .status,
+      204,
+    );
+    assert.equal(
+      (await server().request('DELETE', `/strongroom/users/${rootByUser.username}`, { as: ops })).status,
+      204,
+    );
+
+    // ops is now the only holder of /, and only through its group.
+    const regroup = await server().request('PUT', '/strongroom/users/ops', { as: ops, body: { Groups: [] } });
+    assert.equal(regroup.status, 409);
+    assert.match((regroup.body as { Message: string }).Message, /no user holding the permission \//);
+    const after = await server().request('GET', '/strongroom/users/ops', { as: ops });
+    assert.deepEqual((after.body as { Groups: string[] }).Groups, ['operators']);
   });
 });

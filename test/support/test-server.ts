@@ -7,7 +7,6 @@ import { after, before, describe } from 'node:test';
 import pg from 'pg';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { globalPermissionSetId } from '../../src/modules/security/admin-bootstrap.js';
-import { insertRole } from '../../src/modules/security/role-repository.js';
 import type { Server } from '../../src/startup/server.js';
 import { createServer } from '../../src/startup/server.js';
 
@@ -188,14 +187,24 @@ export async function startTestServer(
         body: { Username: username, Password: password, Groups: groups },
       });
       if (created.status !== 200) throw new Error(`creating user ${username} failed: ${created.text}`);
-      await insertRole(server.storage.db, {
-        name: `role-for-${username}`,
-        description: `Test role for ${username}`,
-        emailAddress: null,
-        permissionSetId: globalPermissionSetId,
-        permissions,
-        claims: [{ claimType: 'User', claimValue: username, providerScheme: 'Basic', description: '' }],
+      const role = await harness.request('POST', '/KeyfactorAPI/Security/Roles', {
+        apiVersion: 2,
+        body: {
+          Name: `role-for-${username}`,
+          Description: `Test role for ${username}`,
+          PermissionSetId: globalPermissionSetId,
+          Permissions: permissions,
+          Claims: [
+            {
+              ClaimType: 'User',
+              ClaimValue: username,
+              ProviderAuthenticationScheme: 'Basic',
+              Description: '',
+            },
+          ],
+        },
       });
+      if (role.status !== 200) throw new Error(`creating the role for ${username} failed: ${role.text}`);
       return { username, password };
     },
     async restart(more = {}) {

@@ -3,6 +3,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { AppError } from '../../errors/app-error.js';
 import type { DatabaseExecutor } from '../../storage/storage.js';
 import type { Actor } from './actor.js';
+import type { PermissionChecker } from './permission-evaluator.js';
 import { createPermissionChecker } from './permission-evaluator.js';
 import { permissionsForIdentity } from './role-repository.js';
 import { clearLoginFailures, findUserByName, recordLoginFailure } from './user-repository.js';
@@ -39,6 +40,7 @@ export function createAuthenticator(options: {
   const { db, cacheKey, now } = options;
   const verified = new Map<string, { passwordHash: string; expiresAt: number }>();
   const unknownUserFailures = new Map<string, { failures: number; lockedUntil: number }>();
+  const checkers = new Map<string, PermissionChecker>();
   // Verifying against a real hash for unknown users keeps their refusal as slow as a wrong password.
   const decoyHash = hashPassword(`decoy-${Math.random()}`);
 
@@ -52,6 +54,23 @@ export function createAuthenticator(options: {
       .update('\0')
       .update(password)
       .digest('base64');
+  }
+
+  /**
+   * Building a checker answers every catalogue permission up front: a fifth of authentication's CPU time
+   * in a profile of the read benchmark. Checkers are immutable and depend only on the granted strings, so
+   * callers holding the same grants share one; the grants themselves are still read on every request. The
+   * key is JSON so that no two different lists of grants can produce the same key.
+   */
+  function checkerFor(permissions: readonly string[]): PermissionChecker {
+    const key = JSON.stringify([...permissions].sort());
+    let checker = checkers.get(key);
+    if (checker === undefined) {
+      if (checkers.size >= cacheCapacity) checkers.clear();
+      checker = createPermissionChecker(permissions);
+      checkers.set(key, checker);
+    }
+    return checker;
   }
 
   function remember(key: string, passwordHash: string): void {
@@ -104,11 +123,7 @@ export function createAuthenticator(options: {
       }
 
       const permissions = await permissionsForIdentity(db, user.username, user.groups);
-      return {
-        username: user.username,
-        groups: user.groups,
-        permissions: createPermissionChecker(permissions),
-      };
+      return { username: user.username, groups: user.groups, permissions: checkerFor(permissions) };
     },
   };
 }

@@ -1,6 +1,9 @@
 import type { RouteRegistrar } from '../../http/app.js';
 import type { Storage } from '../../storage/storage.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
+import { permissionRoutes } from './permission-routes.js';
+import { roleRoutes } from './role-routes.js';
+import { createRoleService } from './role-service.js';
 import { userRoutes } from './user-routes.js';
 import { createUserService } from './user-service.js';
 
@@ -10,8 +13,9 @@ export function createSecurityModule(dependencies: {
   now: () => Date;
 }): RouteRegistrar {
   const users = createUserService(dependencies);
-  const registerUsers = userRoutes(users);
+  const roles = createRoleService(dependencies);
+  const registrars = [userRoutes(users), roleRoutes(roles), permissionRoutes(roles)];
   return (app) => {
-    registerUsers(app);
+    for (const register of registrars) register(app);
   };
 }

@@ -1,9 +1,11 @@
 import { AppError, conflictError, notFoundError } from '../../errors/app-error.js';
-import type { Storage } from '../../storage/storage.js';
+import type { DatabaseTransaction, Storage } from '../../storage/storage.js';
 import { isUniqueViolation } from '../../storage/storage.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Actor } from './actor.js';
 import { hashPassword } from './authenticator.js';
+import { globalPermissionSetId } from './admin-bootstrap.js';
+import { lockPermissionSet, someUserHoldsRoot } from './role-repository.js';
 import type { UserRecord } from './user-repository.js';
 import { deleteUser, findUserByName, insertUser, listUsers, updateUser } from './user-repository.js';
 
@@ -78,7 +80,9 @@ export function createUserService(dependencies: {
           : await hashPassword(input.password);
       const groups = input.groups === undefined ? existing.groups : dedupe(input.groups);
       await storage.transaction(async (tx) => {
+        await lockPermissionSet(tx, globalPermissionSetId);
         await updateUser(tx, existing.id, { passwordHash, groups, now: now().toISOString() });
+        await requireSomeAdministrator(tx);
         await audit.record(tx, {
           actor: actor.username,
           category: 'User',
@@ -98,7 +102,9 @@ export function createUserService(dependencies: {
         throw conflictError('You cannot delete the account you are signed in with');
       }
       await storage.transaction(async (tx) => {
+        await lockPermissionSet(tx, globalPermissionSetId);
         await deleteUser(tx, existing.id);
+        await requireSomeAdministrator(tx);
         await audit.record(tx, {
           actor: actor.username,
           category: 'User',
@@ -110,6 +116,18 @@ export function createUserService(dependencies: {
       });
     },
   };
+}
+
+/**
+ * Refuses a change that would leave no user holding `/`, which would lock every operator out. Callers take
+ * the permission-set lock first so two concurrent changes cannot each remove one of the last two holders.
+ */
+async function requireSomeAdministrator(tx: DatabaseTransaction): Promise<void> {
+  if (!(await someUserHoldsRoot(tx))) {
+    throw conflictError(
+      'This change would leave no user holding the permission /; grant it to another user first',
+    );
+  }
 }
 
 function dedupe(values: readonly string[]): string[] {
