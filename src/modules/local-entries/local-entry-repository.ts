@@ -1,0 +1,240 @@
+import type { ListRequest, ListSpec } from '../../storage/list-query.js';
+import { applyListRequest } from '../../storage/list-query.js';
+import type { DatabaseExecutor } from '../../storage/storage.js';
+
+/** An entry's metadata: everything but its sealed value. */
+export interface LocalEntryRecord {
+  id: number;
+  providerId: number;
+  secretName: string;
+  description: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface LockedLocalEntry extends LocalEntryRecord {
+  valueSealed: Buffer;
+}
+
+export interface LocalEntryVersionRecord {
+  version: number;
+  description: string | null;
+  changedAt: string;
+  changedBy: string;
+}
+
+const entryListSpec: ListSpec = {
+  fields: {
+    SecretName: { column: 'local_entries.secret_name', type: 'string' },
+    Description: { column: 'local_entries.description', type: 'string' },
+  },
+  defaultSort: 'SecretName',
+  tieBreaker: 'local_entries.id',
+};
+
+const metadataColumns = [
+  'id',
+  'provider_id',
+  'secret_name',
+  'description',
+  'version',
+  'created_at',
+  'updated_at',
+  'updated_by',
+] as const;
+
+type EntryRow = {
+  id: number;
+  provider_id: number;
+  secret_name: string;
+  description: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  updated_by: string;
+};
+
+function toRecord(row: EntryRow): LocalEntryRecord {
+  return {
+    id: row.id,
+    providerId: row.provider_id,
+    secretName: row.secret_name,
+    description: row.description,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
+
+export async function listEntries(
+  db: DatabaseExecutor,
+  providerId: number,
+  request: ListRequest,
+): Promise<LocalEntryRecord[]> {
+  const query = db.selectFrom('local_entries').select(metadataColumns).where('provider_id', '=', providerId);
+  const rows = await applyListRequest(query, request, entryListSpec).execute();
+  return rows.map(toRecord);
+}
+
+/** Names are matched exactly as stored; see docs/pam.md on case. */
+export async function findEntry(
+  db: DatabaseExecutor,
+  providerId: number,
+  secretName: string,
+): Promise<LocalEntryRecord | undefined> {
+  const row = await db
+    .selectFrom('local_entries')
+    .select(metadataColumns)
+    .where('provider_id', '=', providerId)
+    .where('secret_name', '=', secretName)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}
+
+/**
+ * Reads an entry for a change, holding its row until the transaction ends. The no-op update takes the row
+ * lock on PostgreSQL (and returns the latest committed row once a concurrent writer finishes); SQLite
+ * already runs one writer at a time. Two concurrent changes therefore never both archive the same version.
+ */
+export async function lockEntry(
+  db: DatabaseExecutor,
+  providerId: number,
+  secretName: string,
+): Promise<LockedLocalEntry | undefined> {
+  const row = await db
+    .updateTable('local_entries')
+    .set((eb) => ({ version: eb.ref('version') }))
+    .where('provider_id', '=', providerId)
+    .where('secret_name', '=', secretName)
+    .returning([...metadataColumns, 'value_sealed'])
+    .executeTakeFirst();
+  return row === undefined ? undefined : { ...toRecord(row), valueSealed: row.value_sealed };
+}
+
+export async function insertEntry(
+  db: DatabaseExecutor,
+  entry: {
+    providerId: number;
+    secretName: string;
+    description: string | null;
+    valueSealed: Buffer;
+    now: string;
+    actor: string;
+  },
+): Promise<LocalEntryRecord> {
+  const row = await db
+    .insertInto('local_entries')
+    .values({
+      provider_id: entry.providerId,
+      secret_name: entry.secretName,
+      description: entry.description,
+      value_sealed: entry.valueSealed,
+      version: 1,
+      created_at: entry.now,
+      updated_at: entry.now,
+      updated_by: entry.actor,
+    })
+    .returning(metadataColumns)
+    .executeTakeFirstOrThrow();
+  return toRecord(row);
+}
+
+export async function updateEntry(
+  db: DatabaseExecutor,
+  id: number,
+  changes: { description: string | null; valueSealed: Buffer; version: number; now: string; actor: string },
+): Promise<LocalEntryRecord> {
+  const row = await db
+    .updateTable('local_entries')
+    .set({
+      description: changes.description,
+      value_sealed: changes.valueSealed,
+      version: changes.version,
+      updated_at: changes.now,
+      updated_by: changes.actor,
+    })
+    .where('id', '=', id)
+    .returning(metadataColumns)
+    .executeTakeFirstOrThrow();
+  return toRecord(row);
+}
+
+export async function deleteEntry(db: DatabaseExecutor, id: number): Promise<void> {
+  await db.deleteFrom('local_entries').where('id', '=', id).execute();
+}
+
+/** Keeps the state an entry had before a change, then drops versions older than the newest `kept`. */
+export async function archiveEntryVersion(
+  db: DatabaseExecutor,
+  entry: LockedLocalEntry,
+  kept: number,
+): Promise<void> {
+  if (kept > 0) {
+    await db
+      .insertInto('local_entry_versions')
+      .values({
+        entry_id: entry.id,
+        version: entry.version,
+        value_sealed: entry.valueSealed,
+        description: entry.description,
+        changed_at: entry.updatedAt,
+        changed_by: entry.updatedBy,
+      })
+      .execute();
+  }
+  await db
+    .deleteFrom('local_entry_versions')
+    .where('entry_id', '=', entry.id)
+    .where('version', '<=', entry.version - kept)
+    .execute();
+}
+
+/** Earlier versions, newest first, without their values. */
+export async function listEntryVersions(
+  db: DatabaseExecutor,
+  entryId: number,
+): Promise<LocalEntryVersionRecord[]> {
+  const rows = await db
+    .selectFrom('local_entry_versions')
+    .select(['version', 'description', 'changed_at', 'changed_by'])
+    .where('entry_id', '=', entryId)
+    .orderBy('version', 'desc')
+    .execute();
+  return rows.map((row) => ({
+    version: row.version,
+    description: row.description,
+    changedAt: row.changed_at,
+    changedBy: row.changed_by,
+  }));
+}
+
+export async function findEntryVersion(
+  db: DatabaseExecutor,
+  entryId: number,
+  version: number,
+): Promise<{ description: string | null; valueSealed: Buffer } | undefined> {
+  const row = await db
+    .selectFrom('local_entry_versions')
+    .select(['description', 'value_sealed'])
+    .where('entry_id', '=', entryId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { description: row.description, valueSealed: row.value_sealed };
+}
+
+export async function readEntryValue(
+  db: DatabaseExecutor,
+  providerId: number,
+  secretName: string,
+): Promise<Buffer | undefined> {
+  const row = await db
+    .selectFrom('local_entries')
+    .select('value_sealed')
+    .where('provider_id', '=', providerId)
+    .where('secret_name', '=', secretName)
+    .executeTakeFirst();
+  return row?.value_sealed;
+}

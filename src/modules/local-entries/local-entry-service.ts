@@ -1,0 +1,276 @@
+import type { SecretCipher } from '../../crypto/secret-cipher.js';
+import { AppError, conflictError, notFoundError, validationError } from '../../errors/app-error.js';
+import type { ListRequest } from '../../storage/list-query.js';
+import type { DatabaseTransaction, Storage } from '../../storage/storage.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../../storage/storage.js';
+import type { AuditOperationName } from '../audit/audit-catalog.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
+import type { PamAccess } from '../pam-providers/pam-provider-access.js';
+import { requireProviderAccess } from '../pam-providers/pam-provider-access.js';
+import { findProvider } from '../pam-providers/pam-provider-repository.js';
+import { localProviderTypeId } from '../pam-providers/pam-provider-type-builtins.js';
+import { findProviderType } from '../pam-providers/pam-provider-type-repository.js';
+import { sealedLocations } from '../pam-providers/pam-reference.js';
+import type { Actor } from '../security/actor.js';
+import { entityTagOf, ifMatchAllows } from './local-entry-etag.js';
+import type {
+  LocalEntryRecord,
+  LocalEntryVersionRecord,
+  LockedLocalEntry,
+} from './local-entry-repository.js';
+import {
+  archiveEntryVersion,
+  deleteEntry,
+  findEntry,
+  findEntryVersion,
+  insertEntry,
+  listEntries,
+  listEntryVersions,
+  lockEntry,
+  updateEntry,
+} from './local-entry-repository.js';
+
+export interface LocalEntryUpdate {
+  /** The name in the body; optional only when the path names the entry. */
+  secretName: string | undefined;
+  /** The name in the path, for the `…/Entries/{secretName}` form real clients use. */
+  pathSecretName: string | undefined;
+  description: string | null | undefined;
+  secretValue: string | null | undefined;
+  /** The `If-Match` header, when the caller wants the change only if nobody changed the entry meanwhile. */
+  ifMatch: string | undefined;
+}
+
+export interface LocalEntryVersionView extends LocalEntryVersionRecord {
+  isCurrent: boolean;
+}
+
+export interface LocalEntryService {
+  list(actor: Actor, providerId: number, request: ListRequest): Promise<LocalEntryRecord[]>;
+  get(actor: Actor, providerId: number, secretName: string): Promise<LocalEntryRecord>;
+  create(
+    actor: Actor,
+    providerId: number,
+    input: { secretName: string; description: string | null; secretValue: string },
+  ): Promise<LocalEntryRecord>;
+  update(actor: Actor, providerId: number, input: LocalEntryUpdate): Promise<LocalEntryRecord>;
+  remove(actor: Actor, providerId: number, secretName: string): Promise<void>;
+  versions(actor: Actor, providerId: number, secretName: string): Promise<LocalEntryVersionView[]>;
+  restore(
+    actor: Actor,
+    providerId: number,
+    secretName: string,
+    version: number,
+    ifMatch: string | undefined,
+  ): Promise<LocalEntryRecord>;
+}
+
+export function createLocalEntryService(dependencies: {
+  storage: Storage;
+  cipher: SecretCipher;
+  audit: AuditWriter;
+  now: () => Date;
+  versionsKept: number;
+}): LocalEntryService {
+  const { storage, cipher, audit, now, versionsKept } = dependencies;
+
+  /** The provider must exist, be visible to the caller, allow `access`, and be of the local type. */
+  async function requireLocalProvider(actor: Actor, providerId: number, access: PamAccess): Promise<void> {
+    const provider = requireProviderAccess(
+      actor,
+      providerId,
+      await findProvider(storage.db, providerId),
+      access,
+    );
+    if (provider.typeId === localProviderTypeId) return;
+    const type = await findProviderType(storage.db, provider.typeId);
+    throw validationError(
+      `PAM provider '${providerId}' is of type '${type?.name ?? provider.typeId}', not the local type 'LocalDB'; only local providers hold entries`,
+    );
+  }
+
+  const entryNotFound = (providerId: number, secretName: string) =>
+    notFoundError(`Secret '${secretName}' was not found in PAM provider '${providerId}'`);
+
+  async function requireEntry(providerId: number, secretName: string): Promise<LocalEntryRecord> {
+    const entry = await findEntry(storage.db, providerId, secretName);
+    if (entry === undefined) throw entryNotFound(providerId, secretName);
+    return entry;
+  }
+
+  async function lockForChange(
+    tx: DatabaseTransaction,
+    providerId: number,
+    secretName: string,
+    ifMatch: string | undefined,
+  ): Promise<LockedLocalEntry> {
+    const entry = await lockEntry(tx, providerId, secretName);
+    if (entry === undefined) throw entryNotFound(providerId, secretName);
+    if (ifMatch !== undefined && !ifMatchAllows(ifMatch, entityTagOf(entry))) {
+      throw new AppError(
+        'precondition_failed',
+        `Secret '${secretName}' has changed since the version named in If-Match; its current ETag is ${entityTagOf(entry)}`,
+      );
+    }
+    return entry;
+  }
+
+  async function recordChange(
+    tx: DatabaseTransaction,
+    actor: Actor,
+    operation: AuditOperationName,
+    entry: { id: number; providerId: number; secretName: string },
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    await audit.record(tx, {
+      actor: actor.username,
+      category: 'LocalPamEntry',
+      operation,
+      entityType: 'LocalPamEntry',
+      auditIdentifier: entry.secretName,
+      immutableIdentifier: String(entry.id),
+      details: { providerId: entry.providerId, ...details },
+    });
+  }
+
+  return {
+    async list(actor, providerId, request) {
+      await requireLocalProvider(actor, providerId, 'read');
+      return listEntries(storage.db, providerId, request);
+    },
+
+    async get(actor, providerId, secretName) {
+      await requireLocalProvider(actor, providerId, 'read');
+      return requireEntry(providerId, secretName);
+    },
+
+    async create(actor, providerId, input) {
+      await requireLocalProvider(actor, providerId, 'modify');
+      const valueSealed = cipher.seal(
+        input.secretValue,
+        sealedLocations.localEntry(providerId, input.secretName),
+      );
+      try {
+        return await storage.transaction(async (tx) => {
+          const entry = await insertEntry(tx, {
+            providerId,
+            secretName: input.secretName,
+            description: input.description,
+            valueSealed,
+            now: now().toISOString(),
+            actor: actor.username,
+          });
+          await recordChange(tx, actor, 'Created', entry, { version: entry.version });
+          return entry;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw conflictError(
+            `A secret named '${input.secretName}' already exists in PAM provider '${providerId}'`,
+          );
+        }
+        // The provider was deleted after it was checked.
+        if (isForeignKeyViolation(error)) throw notFoundError(`PAM provider '${providerId}' was not found`);
+        throw error;
+      }
+    },
+
+    async update(actor, providerId, input) {
+      const { pathSecretName } = input;
+      if (
+        pathSecretName !== undefined &&
+        input.secretName !== undefined &&
+        input.secretName !== pathSecretName
+      ) {
+        throw validationError(
+          `'SecretName' in the body ('${input.secretName}') does not match the secret named in the path ('${pathSecretName}')`,
+        );
+      }
+      const secretName = pathSecretName ?? input.secretName;
+      if (secretName === undefined) throw validationError("'SecretName' is required");
+      await requireLocalProvider(actor, providerId, 'modify');
+      // Absent, null and empty all keep the stored secret: Keyfactor made SecretValue optional on update.
+      const valueSealed =
+        input.secretValue === undefined || input.secretValue === null || input.secretValue === ''
+          ? undefined
+          : cipher.seal(input.secretValue, sealedLocations.localEntry(providerId, secretName));
+      // Full replace: a Description left out is cleared.
+      const description = input.description ?? null;
+      return storage.transaction(async (tx) => {
+        const entry = await lockForChange(tx, providerId, secretName, input.ifMatch);
+        const changedFields = [
+          ...(description === entry.description ? [] : ['Description']),
+          ...(valueSealed === undefined ? [] : ['SecretValue']),
+        ];
+        if (changedFields.length === 0) {
+          await recordChange(tx, actor, 'Updated', entry, { changedFields, version: entry.version });
+          return entry;
+        }
+        await archiveEntryVersion(tx, entry, versionsKept);
+        const updated = await updateEntry(tx, entry.id, {
+          description,
+          valueSealed: valueSealed ?? entry.valueSealed,
+          version: entry.version + 1,
+          now: now().toISOString(),
+          actor: actor.username,
+        });
+        await recordChange(tx, actor, 'Updated', updated, { changedFields, version: updated.version });
+        return updated;
+      });
+    },
+
+    async remove(actor, providerId, secretName) {
+      await requireLocalProvider(actor, providerId, 'modify');
+      await storage.transaction(async (tx) => {
+        const entry = await lockForChange(tx, providerId, secretName, undefined);
+        await deleteEntry(tx, entry.id);
+        await recordChange(tx, actor, 'Deleted', entry, { version: entry.version });
+      });
+    },
+
+    async versions(actor, providerId, secretName) {
+      await requireLocalProvider(actor, providerId, 'read');
+      const entry = await requireEntry(providerId, secretName);
+      const earlier = await listEntryVersions(storage.db, entry.id);
+      return [
+        {
+          version: entry.version,
+          description: entry.description,
+          changedAt: entry.updatedAt,
+          changedBy: entry.updatedBy,
+          isCurrent: true,
+        },
+        ...earlier.map((version) => ({ ...version, isCurrent: false })),
+      ];
+    },
+
+    async restore(actor, providerId, secretName, version, ifMatch) {
+      await requireLocalProvider(actor, providerId, 'modify');
+      return storage.transaction(async (tx) => {
+        const entry = await lockForChange(tx, providerId, secretName, ifMatch);
+        if (version === entry.version) {
+          throw conflictError(`Version ${version} is already the current version of secret '${secretName}'`);
+        }
+        const earlier = await findEntryVersion(tx, entry.id, version);
+        if (earlier === undefined) {
+          throw notFoundError(
+            `Version ${version} of secret '${secretName}' is not kept (at most ${versionsKept} are)`,
+          );
+        }
+        await archiveEntryVersion(tx, entry, versionsKept);
+        const restored = await updateEntry(tx, entry.id, {
+          description: earlier.description,
+          valueSealed: earlier.valueSealed,
+          version: entry.version + 1,
+          now: now().toISOString(),
+          actor: actor.username,
+        });
+        await recordChange(tx, actor, 'Restored', restored, {
+          restoredVersion: version,
+          version: restored.version,
+        });
+        return restored;
+      });
+    },
+  };
+}
