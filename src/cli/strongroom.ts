@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAuditCommands } from './audit-commands.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { createStorage } from '../storage/storage.js';
 import { StartupError } from '../startup/key-setup.js';
@@ -55,6 +56,8 @@ program
       await storage.close();
     }
   });
+
+registerAuditCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,8 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The fields of an entry that the chain protects, in the order they are encoded. */
-export interface ChainedAuditFields {
-  sequence: number;
+/** What an entry says, fixed when it is recorded. `id` is the Keyfactor `Id` callers look entries up by. */
+export interface RecordedAuditFields {
+  id: number;
   timestamp: string;
   category: number;
   operation: number;
@@ -13,35 +13,37 @@ export interface ChainedAuditFields {
   immutableIdentifier: string;
   outcome: string;
   message: string;
+}
+
+/** An entry's place in the chain, given when the sealer appends it. */
+export interface ChainLink {
+  sequence: number;
   previousHash: string;
 }
 
-/** The hash the first entry links to, so an empty log and a log with a removed head differ. */
+export interface ChainSeal {
+  entryHash: string;
+  mac: string;
+}
+
+export interface CheckpointFields {
+  sequence: number;
+  entryHash: string;
+  createdAt: string;
+}
+
+/** The hash the first entry links to, so an empty log and a log with a removed first entry differ. */
 export const genesisHash = '0'.repeat(64);
 
 /**
- * A length-prefixed encoding: no two different entries can encode to the same bytes, whatever their text
- * contains, which a plain join with a separator could not promise.
+ * A length-prefixed encoding: no two different field lists encode to the same bytes, whatever their text
+ * contains, which a plain join with a separator could not promise. The label keeps the three kinds of
+ * signed message apart, so a MAC made for one can never pass as another.
  */
-export function canonicalAuditEncoding(fields: ChainedAuditFields): Buffer {
-  const parts = [
-    'strongroom-audit-v1',
-    String(fields.sequence),
-    fields.timestamp,
-    String(fields.category),
-    String(fields.operation),
-    String(fields.level),
-    fields.userName,
-    fields.entityType,
-    fields.auditIdentifier,
-    fields.immutableIdentifier,
-    fields.outcome,
-    fields.message,
-    fields.previousHash,
-  ];
+export function canonicalEncoding(label: string, parts: readonly (string | number)[]): Buffer {
   const buffers: Buffer[] = [];
-  for (const part of parts) {
-    const bytes = Buffer.from(part, 'utf8');
+  for (const part of [label, ...parts]) {
+    const bytes = Buffer.from(String(part), 'utf8');
     const length = Buffer.alloc(4);
     length.writeUInt32BE(bytes.length);
     buffers.push(length, bytes);
@@ -49,28 +51,70 @@ export function canonicalAuditEncoding(fields: ChainedAuditFields): Buffer {
   return Buffer.concat(buffers);
 }
 
-export function sealAuditEntry(
-  fields: ChainedAuditFields,
-  macKey: Buffer,
-): { entryHash: string; mac: string } {
-  const encoded = canonicalAuditEncoding(fields);
-  return {
-    entryHash: createHash('sha256').update(encoded).digest('hex'),
-    mac: createHmac('sha256', macKey).update(encoded).digest('hex'),
-  };
+function recordedParts(fields: RecordedAuditFields): (string | number)[] {
+  return [
+    fields.id,
+    fields.timestamp,
+    fields.category,
+    fields.operation,
+    fields.level,
+    fields.userName,
+    fields.entityType,
+    fields.auditIdentifier,
+    fields.immutableIdentifier,
+    fields.outcome,
+    fields.message,
+  ];
 }
 
-/** True when the stored hash and MAC are exactly what the stored fields produce. */
-export function auditEntryIsIntact(
-  fields: ChainedAuditFields,
-  stored: { entryHash: string; mac: string },
-  macKey: Buffer,
-): boolean {
-  const expected = sealAuditEntry(fields, macKey);
-  return safeEqualHex(expected.entryHash, stored.entryHash) && safeEqualHex(expected.mac, stored.mac);
+function hmacHex(key: Buffer, message: Buffer): string {
+  return createHmac('sha256', key).update(message).digest('hex');
 }
 
-function safeEqualHex(expected: string, actual: string): boolean {
+/**
+ * Written in the transaction of the change. It binds the content to its row id under the server's key,
+ * so the sealer (and any verifier holding the key) can tell an entry the server recorded from a row
+ * someone inserted or edited directly in the database before it was chained.
+ */
+export function recordMac(fields: RecordedAuditFields, macKey: Buffer): string {
+  return hmacHex(macKey, canonicalEncoding('strongroom-audit-record-v1', recordedParts(fields)));
+}
+
+function chainEncoding(fields: RecordedAuditFields, link: ChainLink): Buffer {
+  return canonicalEncoding('strongroom-audit-entry-v1', [
+    link.sequence,
+    ...recordedParts(fields),
+    link.previousHash,
+  ]);
+}
+
+/** Keyless, so anyone holding the entries can recompute the chain. */
+export function auditEntryHash(fields: RecordedAuditFields, link: ChainLink): string {
+  return createHash('sha256').update(chainEncoding(fields, link)).digest('hex');
+}
+
+/** Needs the key, so only the server (or whoever holds the key) can make an entry that passes. */
+export function auditEntryMac(fields: RecordedAuditFields, link: ChainLink, macKey: Buffer): string {
+  return hmacHex(macKey, chainEncoding(fields, link));
+}
+
+export function sealAuditEntry(fields: RecordedAuditFields, link: ChainLink, macKey: Buffer): ChainSeal {
+  return { entryHash: auditEntryHash(fields, link), mac: auditEntryMac(fields, link, macKey) };
+}
+
+export function checkpointMac(fields: CheckpointFields, macKey: Buffer): string {
+  return hmacHex(
+    macKey,
+    canonicalEncoding('strongroom-audit-checkpoint-v1', [
+      fields.sequence,
+      fields.entryHash,
+      fields.createdAt,
+    ]),
+  );
+}
+
+/** Constant-time comparison of two hex digests; different lengths are simply unequal. */
+export function sameDigest(expected: string, actual: string): boolean {
   const left = Buffer.from(expected, 'utf8');
   const right = Buffer.from(actual, 'utf8');
   return left.length === right.length && timingSafeEqual(left, right);

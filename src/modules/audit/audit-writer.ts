@@ -1,8 +1,8 @@
 import type { DatabaseTransaction } from '../../storage/storage.js';
 import type { AuditCategoryName, AuditLevelName, AuditOperationName } from './audit-catalog.js';
 import { auditCategories, auditLevels, auditOperations } from './audit-catalog.js';
-import { genesisHash, sealAuditEntry } from './audit-chain.js';
-import { appendAuditEntry, claimNextSequence } from './audit-repository.js';
+import { recordMac } from './audit-chain.js';
+import { insertAuditEntry, setRecordMac } from './audit-repository.js';
 
 export interface AuditEvent {
   actor: string;
@@ -24,31 +24,43 @@ export interface AuditWriter {
   record(tx: DatabaseTransaction, event: AuditEvent): Promise<void>;
 }
 
+/** Bounds for what an entry stores, so one oversized name or detail cannot bloat every later read. */
+const maxTextLength = 1000;
+const maxMessageLength = 16_000;
+
+function bounded(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
+}
+
 /**
- * Appends entries to the chain inside the caller's transaction, so an entry exists exactly when its change
- * does. Claiming the next sequence locks the single head row until commit, which keeps one chain even
- * when several server processes write to one PostgreSQL database.
+ * Records entries inside the caller's transaction, so an entry exists exactly when its change does. It
+ * touches only the new row: no shared row is locked, so concurrent changes commit in parallel (and share
+ * commits) instead of queueing behind each other. The sealer chains the entry once it is committed;
+ * `onRecorded` tells it that work is coming.
  */
-export function createAuditWriter(options: { macKey: Buffer; now: () => Date }): AuditWriter {
+export function createAuditWriter(options: {
+  macKey: Buffer;
+  now: () => Date;
+  onRecorded?: () => void;
+}): AuditWriter {
   return {
     async record(tx, event) {
-      const head = await claimNextSequence(tx);
+      const outcome = event.outcome ?? 'Success';
       const fields = {
-        sequence: head.sequence,
         timestamp: options.now().toISOString(),
         category: auditCategories[event.category],
         operation: auditOperations[event.operation],
-        level: auditLevels[event.level ?? (event.outcome === 'Failure' ? 'Warning' : 'Information')],
-        userName: event.actor,
-        entityType: event.entityType,
-        auditIdentifier: event.auditIdentifier,
-        immutableIdentifier: event.immutableIdentifier,
-        outcome: event.outcome ?? 'Success',
-        message: JSON.stringify(event.details ?? {}),
-        previousHash: head.previousHash ?? genesisHash,
+        level: auditLevels[event.level ?? (outcome === 'Failure' ? 'Warning' : 'Information')],
+        userName: bounded(event.actor, maxTextLength),
+        entityType: bounded(event.entityType, maxTextLength),
+        auditIdentifier: bounded(event.auditIdentifier, maxTextLength),
+        immutableIdentifier: bounded(event.immutableIdentifier, maxTextLength),
+        outcome,
+        message: bounded(JSON.stringify(event.details ?? {}), maxMessageLength),
       };
-      const seal = sealAuditEntry(fields, options.macKey);
-      await appendAuditEntry(tx, fields, seal);
+      const id = await insertAuditEntry(tx, fields);
+      await setRecordMac(tx, id, recordMac({ id, ...fields }, options.macKey));
+      options.onRecorded?.();
     },
   };
 }
