@@ -5,7 +5,13 @@ import type { ApiInstance } from '../http/app.js';
 import { buildHttpApp, redactedLogPaths } from '../http/app.js';
 import type { SecretCipher } from '../crypto/secret-cipher.js';
 import type { AuditWriter } from '../modules/audit/audit-writer.js';
-import { createAuditWriter } from '../modules/audit/audit-writer.js';
+import { createAuditModule } from '../modules/audit/audit-module.js';
+import { createCertificateStoreModule } from '../modules/certificate-stores/certificate-store-module.js';
+import { seedBuiltinStoreTypes } from '../modules/certificate-stores/store-type-builtins.js';
+import { createLocalEntryModule } from '../modules/local-entries/local-entry-module.js';
+import { createPamProviderModule } from '../modules/pam-providers/pam-provider-module.js';
+import { createPamReferenceResolver } from '../modules/pam-providers/pam-reference-resolver.js';
+import { seedBuiltinProviderTypes } from '../modules/pam-providers/pam-provider-type-builtins.js';
 import { bootstrapAdministrator } from '../modules/security/admin-bootstrap.js';
 import type { BootstrapResult } from '../modules/security/admin-bootstrap.js';
 import { createAuthenticator } from '../modules/security/authenticator.js';
@@ -46,8 +52,11 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   try {
     await storage.migrate();
     const cipher = await openKeyRing(storage, masterKey, now());
-    const audit = createAuditWriter({ macKey: deriveSubkey(masterKey, 'audit-mac'), now });
+    await seedBuiltinProviderTypes(storage, now);
+    const auditModule = createAuditModule({ storage, macKey: deriveSubkey(masterKey, 'audit-mac'), now });
+    const audit = auditModule.writer;
     const bootstrap = await bootstrapAdministrator({ storage, audit, admin: config.admin, now });
+    await seedBuiltinStoreTypes(storage, audit);
     const authenticator = createAuthenticator({
       db: storage.db,
       cacheKey: deriveSubkey(masterKey, 'credential-cache'),
@@ -65,7 +74,17 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       bodyLimitBytes: config.bodyLimitBytes,
       authenticator,
       version: strongroomVersion,
-      registrars: [createStatusModule(moduleDependencies), createSecurityModule(moduleDependencies)],
+      registrars: [
+        createStatusModule(moduleDependencies),
+        createSecurityModule(moduleDependencies),
+        createPamProviderModule(moduleDependencies),
+        createLocalEntryModule(moduleDependencies),
+        createCertificateStoreModule({
+          ...moduleDependencies,
+          pamReferences: createPamReferenceResolver(moduleDependencies),
+        }),
+        auditModule.registrar,
+      ],
     });
     await app.ready();
     return {

@@ -79,7 +79,8 @@ export interface PermissionSetTable {
 
 export interface AuditLogTable {
   id: Generated<number>;
-  sequence: number;
+  /** Null until the sealer chains the entry; then its gap-free position in the chain. */
+  sequence: number | null;
   timestamp: string;
   category: number;
   operation: number;
@@ -90,9 +91,10 @@ export interface AuditLogTable {
   immutable_identifier: string;
   outcome: string;
   message: string;
-  previous_hash: string;
-  entry_hash: string;
-  mac: string;
+  record_mac: string;
+  previous_hash: string | null;
+  entry_hash: string | null;
+  mac: string | null;
 }
 
 export interface AuditHeadTable {
@@ -172,6 +174,9 @@ export interface CertificateStoreTypeTable {
   name: string;
   short_name: string;
   is_builtin: number;
+  private_key_allowed: number;
+  add_supported: number;
+  remove_supported: number;
   definition_json: string;
 }
 
@@ -181,6 +186,7 @@ export interface CertificateStoreContainerTable {
   cert_store_type: number;
   overwrite_schedules: number;
   schedule_json: string | null;
+  has_schedule: Generated<number>;
 }
 
 export interface CertificateStoreTable {
@@ -195,6 +201,7 @@ export interface CertificateStoreTable {
   agent_id: string | null;
   agent_assigned: number;
   inventory_schedule_json: string | null;
+  has_inventory_schedule: Generated<number>;
   created_at: string;
   updated_at: string;
 }

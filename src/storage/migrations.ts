@@ -86,8 +86,11 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
           .columns(['claim_type', 'claim_value'])
           .execute();
 
+        // An entry is recorded (content and record MAC) in the transaction of its change, and chained later
+        // (sequence, previous hash, entry hash, MAC) by a sealer that appends committed entries in batches.
+        // Recording therefore never waits on another transaction; see docs/audit.md.
         await withId(db.schema.createTable('audit_log'))
-          .addColumn('sequence', 'integer', (column) => column.notNull().unique())
+          .addColumn('sequence', 'integer', (column) => column.unique())
           .addColumn('timestamp', 'text', notNull)
           .addColumn('category', 'integer', notNull)
           .addColumn('operation', 'integer', notNull)
@@ -98,9 +101,21 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
           .addColumn('immutable_identifier', 'text', notNull)
           .addColumn('outcome', 'text', notNull)
           .addColumn('message', 'text', notNull)
-          .addColumn('previous_hash', 'text', notNull)
-          .addColumn('entry_hash', 'text', notNull)
-          .addColumn('mac', 'text', notNull)
+          .addColumn('record_mac', 'text', notNull)
+          .addColumn('previous_hash', 'text')
+          .addColumn('entry_hash', 'text')
+          .addColumn('mac', 'text')
+          .execute();
+        // With the id, so a download sorted by time continues from its last row through the index.
+        await db.schema
+          .createIndex('audit_log_timestamp')
+          .on('audit_log')
+          .columns(['timestamp', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('audit_log_entity')
+          .on('audit_log')
+          .columns(['entity_type', 'immutable_identifier'])
           .execute();
         await db.schema
           .createTable('audit_head')
@@ -108,10 +123,10 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
           .addColumn('sequence', 'integer', notNull)
           .addColumn('entry_hash', 'text', notNull)
           .execute();
-        // The head row exists from the start so concurrent first writers lock it instead of racing to create it.
+        // The head row exists from the start so concurrent first sealers lock it instead of racing to create it.
         await sql`insert into audit_head (id, sequence, entry_hash) values (1, 0, '')`.execute(db);
         await withId(db.schema.createTable('audit_checkpoints'))
-          .addColumn('sequence', 'integer', notNull)
+          .addColumn('sequence', 'integer', (column) => column.notNull().unique())
           .addColumn('entry_hash', 'text', notNull)
           .addColumn('created_at', 'text', notNull)
           .addColumn('mac', 'text', notNull)
@@ -202,9 +217,18 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
           .addColumn('name', 'text', notNull)
           .addColumn('short_name', 'text', notNull)
           .addColumn('is_builtin', 'integer', (column) => column.notNull().defaultTo(0))
+          // Copied out of the definition so store lists can filter on them (AddSupported, PrivateKeyAllowed, ...).
+          .addColumn('private_key_allowed', 'integer', notNull)
+          .addColumn('add_supported', 'integer', notNull)
+          .addColumn('remove_supported', 'integer', notNull)
           .addColumn('definition_json', 'text', notNull)
           .execute();
-        await sql`create unique index certificate_store_types_short_name_unique on certificate_store_types (lower(short_name))`.execute(
+        // Keyfactor's own built-in types share short names (three are 'IIS'), which is why the lookup by short
+        // name returns an array; the full name is what stays unique.
+        await sql`create unique index certificate_store_types_name_unique on certificate_store_types (lower(name))`.execute(
+          db,
+        );
+        await sql`create index certificate_store_types_short_name on certificate_store_types (lower(short_name))`.execute(
           db,
         );
         await withId(db.schema.createTable('certificate_store_containers'))
@@ -212,6 +236,7 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
           .addColumn('cert_store_type', 'integer', notNull)
           .addColumn('overwrite_schedules', 'integer', notNull)
           .addColumn('schedule_json', 'text')
+          .addColumn('has_schedule', 'integer', (column) => column.notNull().defaultTo(0))
           .execute();
         await sql`create unique index certificate_store_containers_name_unique on certificate_store_containers (lower(name))`.execute(
           db,
@@ -233,13 +258,18 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
           .addColumn('agent_id', 'text')
           .addColumn('agent_assigned', 'integer', notNull)
           .addColumn('inventory_schedule_json', 'text')
+          .addColumn('has_inventory_schedule', 'integer', (column) => column.notNull().defaultTo(0))
           .addColumn('created_at', 'text', notNull)
           .addColumn('updated_at', 'text', notNull)
           .execute();
+        // One store per machine, path and type: two rows for the same keystore would hold two passwords for it.
+        await sql`create unique index certificate_stores_location_unique on certificate_stores (lower(client_machine), storepath, cert_store_type)`.execute(
+          db,
+        );
         await db.schema
-          .createIndex('certificate_stores_client_machine')
+          .createIndex('certificate_stores_container')
           .on('certificate_stores')
-          .columns(['client_machine', 'storepath'])
+          .column('container_id')
           .execute();
         await db.schema
           .createTable('certificate_store_secrets')
