@@ -154,12 +154,14 @@ const secretWriters: SecretWriter[] = [
       });
       const entries = `/KeyfactorAPI/PamProviders/Local/${idOf(provider)}/Entries`;
       const name = 'canary-entry';
+      const history = `/strongroom/pam-providers/${idOf(provider)}/entries/${name}`;
       await api.send({
         method: 'POST',
         url: entries,
         body: { SecretName: name, SecretValue: api.secret(), Description: 'canary' },
         status: 200,
       });
+      const firstVersion = await api.send({ method: 'GET', url: history, status: 200 });
       await api.send({
         method: 'PUT',
         url: entries,
@@ -172,6 +174,43 @@ const secretWriters: SecretWriter[] = [
         body: { SecretValue: api.secret() },
         status: 200,
       });
+      await api.send({
+        method: 'PUT',
+        url: `${entries}/${name}`,
+        body: { SecretName: name, SecretValue: api.secret() },
+        status: 200,
+      });
+      await api.send({
+        method: 'PUT',
+        url: entries,
+        headers: { 'if-match': String(firstVersion.headers.etag) },
+        body: { SecretName: name, SecretValue: api.secret() },
+        status: 412,
+      });
+      await api.send({
+        method: 'POST',
+        url: entries,
+        body: { SecretName: '', SecretValue: api.secret() },
+        status: 400,
+      });
+      await api.send({
+        method: 'PUT',
+        url: entries,
+        body: { SecretName: name, SecretValue: api.secret(), Description: 'x'.repeat(2001) },
+        status: 400,
+      });
+      await api.send({
+        method: 'PUT',
+        url: entries,
+        rawBody: truncatedJson({ SecretName: name, SecretValue: api.secret() }),
+        status: 400,
+      });
+      await api.send({ method: 'POST', url: `${history}/versions/1/restore`, status: 200 });
+      for (const url of [entries, history, `${history}/versions`]) {
+        for (const apiVersion of [1, 2] as const) {
+          await api.send({ method: 'GET', url, apiVersion, status: 200 });
+        }
+      }
       await api.send({
         method: 'POST',
         url: entries,
@@ -217,7 +256,7 @@ const secretWriters: SecretWriter[] = [
     },
   },
   {
-    name: 'PAM provider secret parameters (Hashicorp-Vault Token)',
+    name: 'PAM provider secret parameters (Hashicorp-Vault Token, Delinea-SecretServer Username and Password)',
     async run(api) {
       const vaultType = await typeIdByName(api, 'Hashicorp-Vault');
       const name = api.unique('canary-vault');
@@ -277,10 +316,33 @@ const secretWriters: SecretWriter[] = [
         rawBody: truncatedJson(body(api.secret())),
         status: 400,
       });
+      // Version 2 clients send camelCase names; secret parameters arrive through that spelling too.
+      const delineaType = await typeIdByName(api, 'Delinea-SecretServer');
+      await api.send({
+        method: 'POST',
+        url: '/KeyfactorAPI/PamProviders',
+        apiVersion: 2,
+        body: {
+          name: api.unique('canary-delinea'),
+          providerType: { id: delineaType },
+          providerTypeParamValues: [
+            { value: api.secret(), providerTypeParam: { id: -1, name: 'Username' } },
+            { value: api.secret(), providerTypeParam: { id: -1, name: 'Password' } },
+          ],
+        },
+        status: 200,
+      });
+      for (const url of ['/KeyfactorAPI/PamProviders', `/KeyfactorAPI/PamProviders/${idOf(created)}`]) {
+        for (const apiVersion of [1, 2] as const) {
+          await api.send({ method: 'GET', url, apiVersion, status: 200 });
+        }
+      }
     },
   },
   {
     name: 'certificate store Password and secret Properties',
+    // The resolve endpoints (/strongroom/certificate-stores/{id}/.../resolve) return real values by design,
+    // so this writer never calls them: their responses would be reported as leaks.
     async run(api) {
       const properties = () =>
         JSON.stringify({
@@ -288,14 +350,26 @@ const secretWriters: SecretWriter[] = [
           ServerPassword: { value: { SecretValue: api.secret() } },
           ServerUseSsl: 'true',
         });
+      const container = await api.send({
+        method: 'POST',
+        url: '/KeyfactorAPI/CertificateStoreContainers',
+        body: { Name: api.unique('canary-container'), CertStoreType: 0 },
+        status: 200,
+      });
+      const storepath = `/opt/${api.unique('canary')}.jks`;
       const created = await api.send({
         method: 'POST',
         url: '/KeyfactorAPI/CertificateStores',
         body: {
           ClientMachine: 'canary-host',
-          Storepath: `/opt/${api.unique('canary')}.jks`,
+          Storepath: storepath,
           CertStoreType: 0,
-          Properties: properties(),
+          ContainerId: idOf(container),
+          // Keyfactor clients write the property's value as `value` or `Value`; both must be protected.
+          Properties: JSON.stringify({
+            ServerUsername: { Value: { SecretValue: api.secret() } },
+            ServerPassword: { value: { SecretValue: api.secret() } },
+          }),
           Password: { SecretValue: api.secret() },
         },
         status: 200,
@@ -306,6 +380,63 @@ const secretWriters: SecretWriter[] = [
         url: '/KeyfactorAPI/CertificateStores',
         body: { Id: id, Properties: properties(), Password: { SecretValue: api.secret() } },
         status: 200,
+      });
+      // A PAM reference names a local entry whose value is itself a canary: reading the store must not
+      // reveal it.
+      const localType = await typeIdByName(api, 'LocalDB');
+      const provider = await api.send({
+        method: 'POST',
+        url: '/KeyfactorAPI/PamProviders',
+        body: {
+          Name: api.unique('canary-store-local'),
+          ProviderType: { Id: localType },
+          ProviderTypeParamValues: [],
+        },
+        status: 200,
+      });
+      await api.send({
+        method: 'POST',
+        url: `/KeyfactorAPI/PamProviders/Local/${idOf(provider)}/Entries`,
+        body: { SecretName: 'canary-store-entry', SecretValue: api.secret() },
+        status: 200,
+      });
+      await api.send({
+        method: 'PUT',
+        url: '/KeyfactorAPI/CertificateStores',
+        body: {
+          Id: id,
+          Password: { SecretValue: api.secret() },
+          Properties: JSON.stringify({
+            ServerPassword: { value: { SecretValue: api.secret() } },
+            ServerUsername: {
+              value: { Provider: idOf(provider), Parameters: { SecretName: 'canary-store-entry' } },
+            },
+          }),
+        },
+        status: 200,
+      });
+      await api.send({
+        method: 'PUT',
+        url: '/KeyfactorAPI/CertificateStores/Password',
+        body: { CertStoreId: id, NewPassword: { SecretValue: api.secret(), Provider: idOf(provider) } },
+        status: 400,
+      });
+      await api.send({
+        method: 'PUT',
+        url: '/KeyfactorAPI/CertificateStores/Password',
+        body: { CertStoreId: id, NewPassword: { SecretValue: api.secret() + 'x'.repeat(16400) } },
+        status: 400,
+      });
+      await api.send({
+        method: 'POST',
+        url: '/KeyfactorAPI/CertificateStores',
+        body: {
+          ClientMachine: 'canary-host',
+          Storepath: storepath,
+          CertStoreType: 0,
+          Password: { SecretValue: api.secret() },
+        },
+        status: 409,
       });
       await api.send({
         method: 'PUT',
@@ -368,6 +499,13 @@ const secretWriters: SecretWriter[] = [
         rawBody: truncatedJson({ CertStoreId: id, NewPassword: { SecretValue: api.secret() } }),
         status: 400,
       });
+      for (const url of [
+        `/KeyfactorAPI/CertificateStores/${id}`,
+        '/KeyfactorAPI/CertificateStores',
+        `/KeyfactorAPI/CertificateStoreContainers/${idOf(container)}`,
+      ]) {
+        await api.send({ method: 'GET', url, status: 200 });
+      }
     },
   },
 ];
@@ -467,75 +605,86 @@ test('the scan finds a value planted in each encoding it claims to cover', () =>
   assert.deepEqual(findLeaks([secret], [{ where: 'unrelated', content: randomBytes(4096) }]), []);
 });
 
-describeEachDialect('secret canary', (server) => {
-  const secrets: string[] = [];
-  const markers: string[] = [];
-  const responses: { where: string; text: string }[] = [];
+describeEachDialect(
+  'secret canary',
+  (server) => {
+    const secrets: string[] = [];
+    const markers: string[] = [];
+    const responses: { where: string; text: string }[] = [];
 
-  const api: CanaryApi = {
-    secret(options = {}) {
-      const value = `Canary-${randomBytes(20).toString('hex')}-"\\/${options.headerSafe === true ? '' : 'é'}`;
-      secrets.push(value);
-      return value;
-    },
-    async send(request) {
-      const { method, url, status, ...options } = request;
-      const response = await server().request(method, url, options);
-      responses.push({
-        where: `response to ${method} ${url}`,
-        text: `${JSON.stringify(response.headers)}\n${response.text}`,
+    const api: CanaryApi = {
+      secret(options = {}) {
+        const value = `Canary-${randomBytes(20).toString('hex')}-"\\/${options.headerSafe === true ? '' : 'é'}`;
+        secrets.push(value);
+        return value;
+      },
+      async send(request) {
+        const { method, url, status, ...options } = request;
+        const response = await server().request(method, url, options);
+        responses.push({
+          where: `response to ${method} ${url}`,
+          text: `${JSON.stringify(response.headers)}\n${response.text}`,
+        });
+        if (
+          response.status === 404 &&
+          /^No endpoint matches/.test((response.body as { Message?: string }).Message ?? '')
+        ) {
+          throw new MissingEndpoint(`${method} ${url} is not served by this build`);
+        }
+        assert.equal(response.status, status, `${method} ${url}: ${response.text}`);
+        return response;
+      },
+      unique(prefix) {
+        const marker = `${prefix}-${randomBytes(4).toString('hex')}`;
+        markers.push(marker);
+        return marker;
+      },
+    };
+
+    for (const writer of secretWriters) {
+      test(`writes secrets and provokes errors with them: ${writer.name}`, async (context) => {
+        try {
+          await writer.run(api);
+        } catch (error) {
+          if (!(error instanceof MissingEndpoint)) throw error;
+          context.skip(error.message);
+        }
       });
-      if (
-        response.status === 404 &&
-        /^No endpoint matches/.test((response.body as { Message?: string }).Message ?? '')
-      ) {
-        throw new MissingEndpoint(`${method} ${url} is not served by this build`);
-      }
-      assert.equal(response.status, status, `${method} ${url}: ${response.text}`);
-      return response;
-    },
-    unique(prefix) {
-      const marker = `${prefix}-${randomBytes(4).toString('hex')}`;
-      markers.push(marker);
-      return marker;
-    },
-  };
-
-  for (const writer of secretWriters) {
-    test(`writes secrets and provokes errors with them: ${writer.name}`, async (context) => {
-      try {
-        await writer.run(api);
-      } catch (error) {
-        if (!(error instanceof MissingEndpoint)) throw error;
-        context.skip(error.message);
-      }
-    });
-  }
-
-  test('no secret appears in any response, log line, audit row or database table or file, in any encoding', async () => {
-    await api.send({ method: 'GET', url: '/KeyfactorAPI/Audit?ReturnLimit=5000', status: 200 });
-    await api.send({ method: 'GET', url: '/KeyfactorAPI/Audit/Download', status: 200 });
-    await api.send({ method: 'GET', url: '/strongroom/audit/verify', status: 200 });
-    const auditRows = await server().server.storage.db.selectFrom('audit_log').selectAll().execute();
-    assert.ok(auditRows.length > secretWriters.length, 'the writers recorded no audit entries');
-    const database = await databaseContents(server());
-    for (const marker of markers) {
-      assert.ok(
-        database.some((haystack) => haystack.content.includes(marker)),
-        `the database scan did not find '${marker}', so it cannot vouch for the secrets written beside it`,
-      );
     }
-    const haystacks: Haystack[] = [
-      ...responses.map(({ where, text }) => ({ where, content: Buffer.from(text) })),
-      { where: 'the server log', content: Buffer.from(server().logs()) },
-      ...auditRows.map((row) => ({
-        where: `audit entry ${row.id}`,
-        content: Buffer.from(JSON.stringify(row)),
-      })),
-      ...database,
-    ];
-    assert.ok(secrets.length >= 20, `only ${secrets.length} secrets were written`);
-    const leaks = findLeaks(secrets, haystacks);
-    assert.deepEqual(leaks, [], `secrets leaked:\n${leaks.join('\n')}`);
-  });
-});
+
+    test('no secret appears in any response, log line, audit row or database table or file, in any encoding', async () => {
+      await api.send({ method: 'GET', url: '/KeyfactorAPI/Audit?ReturnLimit=5000', status: 200 });
+      await api.send({ method: 'GET', url: '/KeyfactorAPI/Audit/Download', status: 200 });
+      await api.send({ method: 'GET', url: '/strongroom/audit/verify', status: 200 });
+      const auditRows = await server().server.storage.db.selectFrom('audit_log').selectAll().execute();
+      assert.ok(auditRows.length > secretWriters.length, 'the writers recorded no audit entries');
+      const database = await databaseContents(server());
+      for (const marker of markers) {
+        assert.ok(
+          database.some((haystack) => haystack.content.includes(marker)),
+          `the database scan did not find '${marker}', so it cannot vouch for the secrets written beside it`,
+        );
+      }
+      const places: Record<string, Haystack[]> = {
+        responses: responses.map(({ where, text }) => ({ where, content: Buffer.from(text) })),
+        'server log': [{ where: 'the server log', content: Buffer.from(server().logs()) }],
+        'audit log': auditRows.map((row) => ({
+          where: `audit entry ${row.id}`,
+          content: Buffer.from(JSON.stringify(row)),
+        })),
+      };
+      for (const [place, haystacks] of Object.entries(places)) {
+        assert.ok(
+          markers.some((marker) => haystacks.some((haystack) => haystack.content.includes(marker))),
+          `no marker was found in the ${place}, so the scan of it cannot vouch for anything`,
+        );
+      }
+      const haystacks: Haystack[] = [...Object.values(places).flat(), ...database];
+      assert.ok(secrets.length >= 20, `only ${secrets.length} secrets were written`);
+      const leaks = findLeaks(secrets, haystacks);
+      assert.deepEqual(leaks, [], `secrets leaked:\n${leaks.join('\n')}`);
+    });
+    // Trace level makes the server log as much as it ever will, so the log check is as strict as it can be.
+  },
+  { logLevel: 'trace' },
+);

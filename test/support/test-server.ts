@@ -223,12 +223,16 @@ export async function startTestServer(
  * Runs a suite once per configured database, each with its own fresh server. The suite body receives a
  * getter because the server only exists once `before` has run.
  */
-export function describeEachDialect(name: string, suite: (context: () => TestServer) => void): void {
+export function describeEachDialect(
+  name: string,
+  suite: (context: () => TestServer) => void,
+  overrides: Partial<AppConfig> = {},
+): void {
   for (const dialect of testDialects()) {
     describe(`${name} [${dialect}]`, () => {
       let current: TestServer | undefined;
       before(async () => {
-        current = await startTestServer(dialect);
+        current = await startTestServer(dialect, overrides);
       });
       after(async () => {
         await current?.close();
