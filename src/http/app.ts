@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import Type from 'typebox';
 import type {
   FastifyBaseLogger,
+  FastifyReply,
   FastifySchema,
   FastifyInstance,
   FastifyServerOptions,
@@ -14,7 +15,7 @@ import type {
 } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import type { Authenticator } from '../modules/security/authenticator.js';
-import { registerErrorHandling } from './error-handler.js';
+import { errorBody, registerErrorHandling } from './error-handler.js';
 import {
   isKeyfactorPath,
   parseApiVersion,
@@ -62,6 +63,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     rewriteUrl: (request) => restoreEscapedQuery(request.url ?? '/'),
     requestIdHeader: false,
+    // Fastify answers a malformed URL itself, before any hook; this keeps even that in Keyfactor's error shape.
+    frameworkErrors: answerMalformedUrl,
     ajv: { customOptions: { strict: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -93,6 +96,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
   });
 
   app.addHook('preValidation', async (request) => {
+    rejectNulCharacters(request.params, 'path');
+    rejectNulCharacters(request.query, 'query string');
+    rejectNulCharacters(request.body, 'request body');
     const schema = request.routeOptions.schema;
     if (schema === undefined) return;
     if (schema.body !== undefined && request.body !== undefined) {
@@ -128,6 +134,34 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
 
   for (const register of options.registrars) register(app);
   return app;
+}
+
+function answerMalformedUrl(_error: unknown, _request: unknown, reply: FastifyReply): void {
+  void reply
+    .status(400)
+    .send(errorBody('validation', 'The request URL could not be read; check its percent-escapes'));
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 and refuses the whole statement, so such a value would otherwise end as a
+ * 500 on one database and be stored on the other. No name, description or secret needs it.
+ */
+function rejectNulCharacters(value: unknown, where: string): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) {
+      throw new AppError(
+        'validation',
+        `The ${where} contains a NUL character (U+0000), which no field accepts`,
+      );
+    }
+    return;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      rejectNulCharacters(key, where);
+      rejectNulCharacters(item, where);
+    }
+  }
 }
 
 const keyfactorHeaders = Type.Object({

@@ -58,6 +58,28 @@ describeEachDialect('Keyfactor API conventions', (server) => {
     assert.match(body.ErrorCode, /^0x[0-9A-F]{8}$/);
   });
 
+  test('a NUL character anywhere in the input is a 400 on every database, never a 500', async () => {
+    const inPath = await server().request('GET', '/strongroom/users/a%00b');
+    assert.equal(inPath.status, 400);
+    assert.match((inPath.body as ErrorResponse).Message, /NUL character/);
+    const inQuery = await server().request(
+      'GET',
+      '/KeyfactorAPI/Security/Roles?QueryString=Name%20-eq%20%22a%00%22',
+    );
+    assert.equal(inQuery.status, 400);
+    const inBody = await server().request('POST', '/strongroom/users', {
+      body: { Username: 'nul', Password: 'long-enough\u0000password' },
+    });
+    assert.equal(inBody.status, 400);
+    assert.ok(!inBody.text.includes('long-enough'));
+  });
+
+  test('a malformed percent-escape in the URL is a 400 in the Keyfactor error shape', async () => {
+    const response = await server().request('GET', '/KeyfactorAPI/PamProviders/%E0%A4%A');
+    assert.equal(response.status, 400);
+    assert.deepEqual(Object.keys(response.body as object).sort(), ['ErrorCode', 'Message']);
+  });
+
   test('malformed JSON is a 400 with a Message, never a 500', async () => {
     const response = await server().request('POST', '/strongroom/users', { rawBody: '{"Username": "x", ' });
     assert.equal(response.status, 400);
