@@ -2,7 +2,7 @@ import Type from 'typebox';
 import type { RouteRegistrar } from '../../http/app.js';
 import { listRequestFromQuery } from '../../http/paging.js';
 import { actorOf, requirePermission } from '../../http/route-access.js';
-import type { StoreResponse } from './certificate-store-schemas.js';
+import type { StoreResponse, StoreSettings } from './certificate-store-schemas.js';
 import {
   ContainerAssignmentRequest,
   StoreCreateRequest,
@@ -13,7 +13,7 @@ import {
   StoreResponse as StoreResponseSchema,
   StoreUpdateRequest,
 } from './certificate-store-schemas.js';
-import type { CertificateStoreService, StoreDetails } from './certificate-store-service.js';
+import type { CertificateStoreService, StoreCreateInput, StoreDetails } from './certificate-store-service.js';
 import { passwordSecretKey, propertyNameOf } from './store-secret-repository.js';
 import { secretTypeGuids, toKeyfactorSecret } from './store-secret-view.js';
 import { supportsStorePassword } from './store-type-model.js';
@@ -36,6 +36,23 @@ function propertiesText(details: StoreDetails): string {
     });
   }
   return JSON.stringify(properties);
+}
+
+/** Create and update read these fields the same way; absent ones take Keyfactor's defaults. */
+function toStoreSettings(
+  body: StoreSettings,
+): Pick<
+  StoreCreateInput,
+  'createIfMissing' | 'properties' | 'agentId' | 'agentAssigned' | 'inventorySchedule' | 'password'
+> {
+  return {
+    createIfMissing: body.CreateIfMissing ?? false,
+    properties: body.Properties ?? null,
+    agentId: body.AgentId ?? null,
+    agentAssigned: body.AgentAssigned,
+    inventorySchedule: body.InventorySchedule ?? null,
+    password: body.Password,
+  };
 }
 
 export function toStoreResponse(details: StoreDetails): StoreResponse {
@@ -123,12 +140,7 @@ export function certificateStoreRoutes(service: CertificateStoreService): RouteR
             clientMachine: body.ClientMachine,
             storepath: body.Storepath,
             certStoreType: body.CertStoreType,
-            createIfMissing: body.CreateIfMissing ?? false,
-            properties: body.Properties ?? null,
-            agentId: body.AgentId ?? null,
-            agentAssigned: body.AgentAssigned,
-            inventorySchedule: body.InventorySchedule ?? null,
-            password: body.Password,
+            ...toStoreSettings(body),
           }),
         );
       },
@@ -155,12 +167,7 @@ export function certificateStoreRoutes(service: CertificateStoreService): RouteR
             clientMachine: body.ClientMachine,
             storepath: body.Storepath,
             certStoreType: body.CertStoreType,
-            createIfMissing: body.CreateIfMissing ?? false,
-            properties: body.Properties ?? null,
-            agentId: body.AgentId ?? null,
-            agentAssigned: body.AgentAssigned,
-            inventorySchedule: body.InventorySchedule ?? null,
-            password: body.Password,
+            ...toStoreSettings(body),
           }),
         );
       },

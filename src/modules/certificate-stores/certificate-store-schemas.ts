@@ -11,6 +11,7 @@ import {
   PositiveInt32,
   SecretString,
 } from '../../http/schema-helpers.js';
+import { EmbeddedProviderTypeParam } from '../pam-providers/pam-provider-schemas.js';
 import { storePropertyLimits } from './store-properties.js';
 import { storeSecretLimits } from './store-secret-input.js';
 
@@ -73,15 +74,6 @@ export const KeyfactorApiSecretInput = Type.Object({
   InstanceGuid: echoedField('Ignored: read-only'),
 });
 
-const ProviderTypeParamOutput = Type.Object({
-  Id: Type.Integer(),
-  Name: Nullable(Type.String()),
-  DisplayName: Nullable(Type.String()),
-  DataType: Type.Integer(),
-  InstanceLevel: Type.Boolean(),
-  ProviderType: Type.Null(),
-});
-
 const PamParameterValueOutput = Type.Object({
   Id: Type.Integer(),
   Value: Nullable(Type.String()),
@@ -89,7 +81,7 @@ const PamParameterValueOutput = Type.Object({
   InstanceId: Nullable(Type.Integer()),
   InstanceGuid: Nullable(Type.String()),
   Provider: Type.Null(),
-  ProviderTypeParam: ProviderTypeParamOutput,
+  ProviderTypeParam: EmbeddedProviderTypeParam,
 });
 
 /** Keyfactor's KeyfactorSecret: what a secret looks like on the way out. It never carries the value. */
@@ -115,17 +107,24 @@ const PropertiesText = Type.Optional(
   ),
 );
 
-export const StoreCreateRequest = Type.Object({
-  ContainerId: Type.Optional(Nullable(PositiveInt32())),
-  ClientMachine: BoundedString(storeLimits.clientMachine, { minLength: 1 }),
-  Storepath: BoundedString(storeLimits.storepath, { minLength: 1 }),
-  CertStoreType: Int32({ minimum: -1 }),
+/** The fields create and update both take, with the same meaning. */
+const storeSettingFields = {
   CreateIfMissing: Type.Optional(Type.Boolean()),
   Properties: PropertiesText,
   AgentId: Type.Optional(Nullable(Guid())),
   AgentAssigned: Type.Optional(Type.Boolean()),
   InventorySchedule: Type.Optional(Nullable(KeyfactorSchedule)),
   Password: Type.Optional(Nullable(KeyfactorApiSecretInput)),
+};
+export const StoreSettings = Type.Object(storeSettingFields);
+export type StoreSettings = Static<typeof StoreSettings>;
+
+export const StoreCreateRequest = Type.Object({
+  ContainerId: Type.Optional(Nullable(PositiveInt32())),
+  ClientMachine: BoundedString(storeLimits.clientMachine, { minLength: 1 }),
+  Storepath: BoundedString(storeLimits.storepath, { minLength: 1 }),
+  CertStoreType: Int32({ minimum: -1 }),
+  ...storeSettingFields,
 });
 export type StoreCreateRequest = Static<typeof StoreCreateRequest>;
 
@@ -136,12 +135,7 @@ export const StoreUpdateRequest = Type.Object({
   ClientMachine: Type.Optional(Nullable(BoundedString(storeLimits.clientMachine))),
   Storepath: Type.Optional(Nullable(BoundedString(storeLimits.storepath))),
   CertStoreType: Type.Optional(Nullable(Int32({ minimum: -1 }))),
-  CreateIfMissing: Type.Optional(Type.Boolean()),
-  Properties: PropertiesText,
-  AgentId: Type.Optional(Nullable(Guid())),
-  AgentAssigned: Type.Optional(Type.Boolean()),
-  InventorySchedule: Type.Optional(Nullable(KeyfactorSchedule)),
-  Password: Type.Optional(Nullable(KeyfactorApiSecretInput)),
+  ...storeSettingFields,
 });
 export type StoreUpdateRequest = Static<typeof StoreUpdateRequest>;
 

@@ -72,6 +72,17 @@ export interface StoreUpdateInput extends Omit<
   certStoreType: number | null | undefined;
 }
 
+/** Create and update take the agent and schedule as sent; an agent id is kept in lower case. */
+function agentSettingsOf(
+  input: Pick<StoreCreateInput, 'agentId' | 'agentAssigned' | 'inventorySchedule'>,
+): Pick<StoreFields, 'agentId' | 'agentAssigned' | 'inventorySchedule'> {
+  return {
+    agentId: input.agentId?.toLowerCase() ?? null,
+    agentAssigned: input.agentAssigned ?? input.agentId !== null,
+    inventorySchedule: input.inventorySchedule ?? null,
+  };
+}
+
 export interface ContainerAssignmentInput {
   containerId: number | null;
   newContainerName: string | null;
@@ -228,6 +239,27 @@ export function createCertificateStoreService(dependencies: {
     });
   }
 
+  /**
+   * Plans every secret a create or update writes: the secret properties, then the password when one was
+   * sent. Nothing is written yet; a new store has no existing secrets.
+   */
+  async function planSecrets(
+    actor: Actor,
+    storeId: string,
+    type: StoreTypeRecord,
+    input: Pick<StoreCreateInput, 'properties' | 'password'>,
+    existingSecrets: readonly StoreSecretRecord[],
+  ): Promise<{ plain: Record<string, string>; password: SecretWrite | undefined; writes: SecretWrite[] }> {
+    const properties = await planProperties(actor, storeId, type, input.properties, existingSecrets);
+    const existingPassword = existingSecrets.find((secret) => secret.secretKey === passwordSecretKey);
+    const password = await planPassword(actor, storeId, type, input.password, existingPassword);
+    return {
+      plain: properties.plain,
+      password,
+      writes: password === undefined ? properties.writes : [...properties.writes, password],
+    };
+  }
+
   async function applyWrites(tx: DatabaseTransaction, storeId: string, writes: readonly SecretWrite[]) {
     for (const write of writes) await secrets.apply(tx, storeId, write);
   }
@@ -276,9 +308,7 @@ export function createCertificateStoreService(dependencies: {
         await targetContainer(actor, 'ContainerId', input.containerId, type);
       }
       const id = randomUUID();
-      const properties = await planProperties(actor, id, type, input.properties, []);
-      const password = await planPassword(actor, id, type, input.password, undefined);
-      const writes = password === undefined ? properties.writes : [...properties.writes, password];
+      const { plain, writes } = await planSecrets(actor, id, type, input, []);
       const fields: StoreFields = {
         id,
         containerId: input.containerId,
@@ -286,10 +316,8 @@ export function createCertificateStoreService(dependencies: {
         storepath: input.storepath,
         certStoreType: type.storeType,
         createIfMissing: input.createIfMissing,
-        properties: properties.plain,
-        agentId: input.agentId?.toLowerCase() ?? null,
-        agentAssigned: input.agentAssigned ?? input.agentId !== null,
-        inventorySchedule: input.inventorySchedule ?? null,
+        properties: plain,
+        ...agentSettingsOf(input),
       };
       try {
         await storage.transaction(async (tx) => {
@@ -349,10 +377,7 @@ export function createCertificateStoreService(dependencies: {
         else await targetContainer(actor, 'ContainerId', containerId, type);
       }
       const existingSecrets = await listStoreSecrets(storage.db, [id]);
-      const properties = await planProperties(actor, id, type, input.properties, existingSecrets);
-      const existingPassword = existingSecrets.find((secret) => secret.secretKey === passwordSecretKey);
-      const password = await planPassword(actor, id, type, input.password, existingPassword);
-      const writes = password === undefined ? properties.writes : [...properties.writes, password];
+      const { plain, password, writes } = await planSecrets(actor, id, type, input, existingSecrets);
       const fields: StoreFields = {
         id,
         containerId,
@@ -360,10 +385,8 @@ export function createCertificateStoreService(dependencies: {
         storepath: existing.storepath,
         certStoreType: existing.certStoreType,
         createIfMissing: input.createIfMissing,
-        properties: properties.plain,
-        agentId: input.agentId?.toLowerCase() ?? null,
-        agentAssigned: input.agentAssigned ?? input.agentId !== null,
-        inventorySchedule: input.inventorySchedule ?? null,
+        properties: plain,
+        ...agentSettingsOf(input),
       };
       try {
         await storage.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import type { RouteRegistrar } from '../../http/app.js';
 import { listRequestFromQuery } from '../../http/paging.js';
 import { actorOf, requirePermission } from '../../http/route-access.js';
 import type { LocalEntryRecord } from './local-entry-repository.js';
-import type { LocalEntryResponse } from './local-entry-schemas.js';
+import type { LocalEntryPathUpdateBody, LocalEntryResponse } from './local-entry-schemas.js';
 import {
   EntryDeleteQuery,
   EntryListQuery,
@@ -15,7 +15,7 @@ import {
   LocalEntryUpdateRequest,
   ProviderParams,
 } from './local-entry-schemas.js';
-import type { LocalEntryService } from './local-entry-service.js';
+import type { LocalEntryService, LocalEntryUpdate } from './local-entry-service.js';
 
 const tags = ['PAMLocalEntries'];
 const readAccess = requirePermission('/pam/read/', { scoped: true });
@@ -28,6 +28,21 @@ function toResponse(entry: LocalEntryRecord): LocalEntryResponse {
 export function ifMatchOf(request: FastifyRequest): string | undefined {
   const header = request.headers['if-match'];
   return Array.isArray(header) ? header.join(',') : header;
+}
+
+/** Both update forms carry the same body; only the path form also names the entry in the URL. */
+function toUpdate(
+  request: FastifyRequest,
+  body: LocalEntryPathUpdateBody,
+  pathSecretName: string | undefined,
+): LocalEntryUpdate {
+  return {
+    secretName: body.SecretName,
+    pathSecretName,
+    description: body.Description,
+    secretValue: body.SecretValue,
+    ifMatch: ifMatchOf(request),
+  };
 }
 
 /** Keyfactor's local PAM entries (v1 only), in both the documented and the Go client's path forms. */
@@ -92,13 +107,11 @@ export function localEntryRoutes(service: LocalEntryService): RouteRegistrar {
       },
       async (request) =>
         toResponse(
-          await service.update(actorOf(request), request.params.providerId, {
-            secretName: request.body.SecretName,
-            pathSecretName: undefined,
-            description: request.body.Description,
-            secretValue: request.body.SecretValue,
-            ifMatch: ifMatchOf(request),
-          }),
+          await service.update(
+            actorOf(request),
+            request.params.providerId,
+            toUpdate(request, request.body, undefined),
+          ),
         ),
     );
 
@@ -117,13 +130,11 @@ export function localEntryRoutes(service: LocalEntryService): RouteRegistrar {
       },
       async (request) =>
         toResponse(
-          await service.update(actorOf(request), request.params.providerId, {
-            secretName: request.body.SecretName,
-            pathSecretName: request.params.secretName,
-            description: request.body.Description,
-            secretValue: request.body.SecretValue,
-            ifMatch: ifMatchOf(request),
-          }),
+          await service.update(
+            actorOf(request),
+            request.params.providerId,
+            toUpdate(request, request.body, request.params.secretName),
+          ),
         ),
     );
 

@@ -34,6 +34,7 @@ export const LocalEntryPathUpdateRequest = Type.Object({
   Description,
   SecretValue: Type.Optional(Nullable(SecretString(secretValueMaxLength))),
 });
+export type LocalEntryPathUpdateBody = Static<typeof LocalEntryPathUpdateRequest>;
 
 export const LocalEntryResponse = Type.Object({
   ProviderId: Type.Integer(),

@@ -57,22 +57,24 @@ export const ProviderUpdateRequest = Type.Object({
   SecuredAreaId: Type.Optional(Nullable(Int32())),
 });
 
+/**
+ * A provider type parameter as Keyfactor embeds it in a provider or a store secret: its back-link to the
+ * type is always null.
+ */
+export const EmbeddedProviderTypeParam = Type.Object({
+  Id: Type.Integer(),
+  Name: Nullable(Type.String()),
+  DisplayName: Nullable(Type.String()),
+  DataType: Type.Integer(),
+  InstanceLevel: Type.Boolean(),
+  ProviderType: Type.Null(),
+});
+
 /** As Keyfactor embeds a type in a provider: the list is `ProviderTypeParams`, each with a null back-link. */
 const EmbeddedProviderType = Type.Object({
   Id: Type.String({ format: 'uuid' }),
   Name: Nullable(Type.String()),
-  ProviderTypeParams: Nullable(
-    Type.Array(
-      Type.Object({
-        Id: Type.Integer(),
-        Name: Nullable(Type.String()),
-        DisplayName: Nullable(Type.String()),
-        DataType: Type.Integer(),
-        InstanceLevel: Type.Boolean(),
-        ProviderType: Type.Null(),
-      }),
-    ),
-  ),
+  ProviderTypeParams: Nullable(Type.Array(EmbeddedProviderTypeParam)),
 });
 
 const ParameterValueResponse = Type.Object({
