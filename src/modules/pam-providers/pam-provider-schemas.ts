@@ -58,15 +58,11 @@ export const ProviderUpdateRequest = Type.Object({
 });
 
 /**
- * A provider type parameter as Keyfactor embeds it in a provider or a store secret: its back-link to the
- * type is always null.
+ * A provider type parameter as Keyfactor embeds it in a provider or a store secret: the parameter as the
+ * types API returns it, plus a back-link to the type that is always null.
  */
 export const EmbeddedProviderTypeParam = Type.Object({
-  Id: Type.Integer(),
-  Name: Nullable(Type.String()),
-  DisplayName: Nullable(Type.String()),
-  DataType: Type.Integer(),
-  InstanceLevel: Type.Boolean(),
+  ...ProviderTypeParameterResponse.properties,
   ProviderType: Type.Null(),
 });
 
