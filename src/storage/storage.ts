@@ -13,7 +13,9 @@ import { withStatementCache } from './sqlite-statement-cache.js';
 export type DialectName = 'sqlite' | 'postgres';
 
 const analysisSampleRows = 1000;
-const statisticsRefreshMs = 10 * 60_000;
+// Checking is nearly free when nothing has changed much, so a young, fast-growing database is not left
+// planning without statistics for long.
+const statisticsRefreshMs = 60_000;
 export type DatabaseTransaction = Transaction<Database>;
 export type DatabaseExecutor = Kysely<Database>;
 
