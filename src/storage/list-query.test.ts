@@ -13,7 +13,10 @@ interface Tables {
 }
 
 const spec: ListSpec = {
-  fields: { Name: { column: 'name', type: 'string' }, Note: { column: 'note', type: 'string' } },
+  fields: {
+    Name: { column: 'name', type: 'string' },
+    Note: { column: 'note', type: 'string', nullable: true },
+  },
   defaultSort: 'Name',
   tieBreaker: 'id',
 };

@@ -48,13 +48,20 @@ export function applyListRequest<DB, TB extends keyof DB, O>(
       `SortField '${sortName}' is not a field of this list; use one of ${Object.keys(spec.fields).join(', ')}`,
     );
   }
-  const column = spec.fields[sortKey]?.column ?? spec.tieBreaker;
+  const field = spec.fields[sortKey];
+  const column = field?.column ?? spec.tieBreaker;
   // NULLs sort as SQL Server (Keyfactor's database) sorts them: first when ascending, last when descending.
-  // SQLite and PostgreSQL disagree by default, so the order is spelt out.
+  // SQLite and PostgreSQL disagree by default, so the order is spelt out, but only for nullable columns:
+  // on PostgreSQL an explicit NULL order matches no plain index and would sort every row for each page.
   const descending = request.sortAscending === 1;
-  result = result
-    .orderBy(sql.ref(column), (item) => (descending ? item.desc().nullsLast() : item.asc().nullsFirst()))
-    .orderBy(sql.ref(spec.tieBreaker), descending ? 'desc' : 'asc');
+  const direction = descending ? 'desc' : 'asc';
+  result = (
+    field?.nullable === true
+      ? result.orderBy(sql.ref(column), (item) =>
+          descending ? item.desc().nullsLast() : item.asc().nullsFirst(),
+        )
+      : result.orderBy(sql.ref(column), direction)
+  ).orderBy(sql.ref(spec.tieBreaker), direction);
 
   const limit = request.returnLimit ?? defaultReturnLimit;
   const page = request.pageReturned ?? 1;

@@ -19,6 +19,8 @@ export type QueryFieldType = 'string' | 'integer' | 'boolean' | 'date' | 'guid';
 export interface QueryField {
   column: string;
   type: QueryFieldType;
+  /** The column can hold NULL; sorting on it then spells out where NULLs go. */
+  nullable?: boolean;
 }
 
 /** Keys are the public field names callers write, e.g. `SecretName`. */

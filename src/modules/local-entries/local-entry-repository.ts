@@ -28,7 +28,7 @@ export interface LocalEntryVersionRecord {
 const entryListSpec: ListSpec = {
   fields: {
     SecretName: { column: 'local_entries.secret_name', type: 'string' },
-    Description: { column: 'local_entries.description', type: 'string' },
+    Description: { column: 'local_entries.description', type: 'string', nullable: true },
   },
   defaultSort: 'SecretName',
   tieBreaker: 'local_entries.id',

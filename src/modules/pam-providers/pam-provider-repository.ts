@@ -43,7 +43,7 @@ const providerListSpec: ListSpec = {
     Area: { column: 'pam_providers.area', type: 'integer' },
     Name: { column: 'pam_providers.name', type: 'string' },
     ProviderType: { column: 'pam_provider_types.name', type: 'string' },
-    SecuredAreaId: { column: 'pam_providers.secured_area_id', type: 'integer' },
+    SecuredAreaId: { column: 'pam_providers.secured_area_id', type: 'integer', nullable: true },
   },
   defaultSort: 'Name',
   tieBreaker: 'pam_providers.id',
