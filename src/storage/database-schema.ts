@@ -11,6 +11,7 @@ export interface Database {
   roles: RoleTable;
   role_permissions: RolePermissionTable;
   role_claims: RoleClaimTable;
+  security_version: SecurityVersionTable;
   permission_sets: PermissionSetTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
@@ -36,6 +37,12 @@ export interface DataKeyTable {
   key_version: number;
   wrapped_key: Buffer;
   created_at: string;
+}
+
+/** One row, bumped by triggers whenever a user, role, claim or role permission changes. */
+export interface SecurityVersionTable {
+  id: number;
+  version: number;
 }
 
 export interface UserTable {

@@ -290,5 +290,45 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
           .execute();
       },
     },
+    '004-security-version': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('security_version')
+          .addColumn('id', 'integer', (column) => column.primaryKey().check(sql`id = 1`))
+          .addColumn('version', 'bigint', notNull)
+          .execute();
+        await sql`insert into security_version (id, version) values (1, 1)`.execute(db);
+        // Triggers rather than application code, so that a change made by any node, a CLI command or an
+        // operator's SQL still invalidates what every server has cached about callers.
+        if (dialect === 'postgres') {
+          await sql`create function bump_security_version() returns trigger language plpgsql as $$
+            begin update security_version set version = version + 1 where id = 1; return null; end $$`.execute(
+            db,
+          );
+          for (const table of securityTables) {
+            await sql
+              .raw(
+                `create trigger ${table}_bumps_security_version after insert or update or delete on ${table} ` +
+                  'for each statement execute function bump_security_version()',
+              )
+              .execute(db);
+          }
+          return;
+        }
+        for (const table of securityTables) {
+          for (const event of ['insert', 'update', 'delete']) {
+            await sql
+              .raw(
+                `create trigger ${table}_${event}_bumps_security_version after ${event} on ${table} ` +
+                  'begin update security_version set version = version + 1 where id = 1; end',
+              )
+              .execute(db);
+          }
+        }
+      },
+    },
   };
 }
+
+/** Every table an authenticated caller's identity or permissions are read from. */
+const securityTables = ['users', 'roles', 'role_claims', 'role_permissions'] as const;

@@ -41,6 +41,23 @@ test(
         },
       });
       assert.equal(viaOther.statusCode, 204);
+
+      // The other node now remembers that caller; removing the user through the first ends that at once.
+      const removed = await nodes[0].app.inject({
+        method: 'DELETE',
+        url: '/strongroom/users/shared',
+        headers: { authorization },
+      });
+      assert.equal(removed.statusCode, 204);
+      const afterRemoval = await nodes[1].app.inject({
+        method: 'GET',
+        url: '/KeyfactorAPI/Status/HealthCheck',
+        headers: {
+          'x-keyfactor-requested-with': 'APIClient',
+          authorization: `Basic ${Buffer.from('shared:long-enough-password').toString('base64')}`,
+        },
+      });
+      assert.equal(afterRemoval.statusCode, 401);
     } finally {
       await Promise.all(nodes.map((node) => node.close()));
       await database.drop();

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { verify } from '@node-rs/argon2';
+import { createAuthenticator } from '../../src/modules/security/authenticator.js';
 import { globalPermissionSetId } from '../../src/modules/security/admin-bootstrap.js';
 import { adminCredentials, describeEachDialect } from '../support/test-server.js';
 
@@ -58,6 +61,74 @@ describeEachDialect('local users', (server) => {
     assert.equal((await server().request('GET', '/strongroom/users', { as: user })).status, 401);
     const self = await server().request('DELETE', `/strongroom/users/${adminCredentials.username}`);
     assert.equal(self.status, 409);
+  });
+
+  test('grants, claims and users changed in the database by something else apply at the next request', async () => {
+    const { db } = server().server.storage;
+    const user = await server().createUser('kate', ['/security/read/'], ['auditors']);
+    const readUsers = () => server().request('GET', '/strongroom/users', { as: user });
+    // Each step first proves the caller is remembered, then changes a table behind the server's back.
+    assert.equal((await readUsers()).status, 200);
+    const role = await db
+      .selectFrom('roles')
+      .select('id')
+      .where('name', '=', 'role-for-kate')
+      .executeTakeFirstOrThrow();
+    await db.deleteFrom('role_permissions').where('role_id', '=', role.id).execute();
+    assert.equal((await readUsers()).status, 403);
+
+    await db
+      .insertInto('role_permissions')
+      .values({ role_id: role.id, permission: '/security/read/' })
+      .execute();
+    assert.equal((await readUsers()).status, 200);
+    await db.deleteFrom('role_claims').where('role_id', '=', role.id).execute();
+    assert.equal((await readUsers()).status, 403);
+
+    await db
+      .insertInto('role_claims')
+      .values({
+        role_id: role.id,
+        claim_type: 'Group',
+        claim_value: 'AUDITORS',
+        provider_scheme: '',
+        description: 'auditors',
+      })
+      .execute();
+    assert.equal((await readUsers()).status, 200);
+    await db.updateTable('users').set({ groups_json: '[]' }).where('username', '=', 'kate').execute();
+    assert.equal((await readUsers()).status, 403);
+
+    await db.deleteFrom('users').where('username', '=', 'kate').execute();
+    assert.equal((await readUsers()).status, 401);
+  });
+
+  test('concurrent requests share one password verification, again after the remembered one expires', async () => {
+    const user = await server().createUser('lena', []);
+    let verifications = 0;
+    let clock = Date.now();
+    const authenticator = createAuthenticator({
+      db: server().server.storage.db,
+      cacheKey: randomBytes(32),
+      now: () => new Date(clock),
+      verifyPassword: (passwordHash, password) => {
+        verifications += 1;
+        return verify(passwordHash, password);
+      },
+    });
+    const burst = () =>
+      Promise.all(
+        Array.from({ length: 20 }, () => authenticator.authenticateBasic(user.username, user.password)),
+      );
+    assert.ok((await burst()).every((actor) => actor.username === 'lena'));
+    assert.equal(verifications, 1);
+    clock += 61_000;
+    await burst();
+    assert.equal(verifications, 2);
+    await assert.rejects(authenticator.authenticateBasic(user.username, 'not-the-password'), {
+      code: 'unauthenticated',
+    });
+    assert.equal(verifications, 3);
   });
 
   test('reading users needs /security/read/ and changing them /security/modify/', async () => {

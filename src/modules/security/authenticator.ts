@@ -6,6 +6,7 @@ import type { Actor } from './actor.js';
 import type { PermissionChecker } from './permission-evaluator.js';
 import { createPermissionChecker } from './permission-evaluator.js';
 import { permissionsForIdentity } from './role-repository.js';
+import { readSecurityVersion } from './security-version-repository.js';
 import { clearLoginFailures, findUserByName, recordLoginFailure } from './user-repository.js';
 
 export interface Authenticator {
@@ -28,17 +29,24 @@ export function hashPassword(password: string): Promise<string> {
 
 /**
  * HTTP Basic against local users. Argon2 is deliberately slow, so a verified credential is remembered for a
- * minute under a keyed hash of name and password (never the password). The user row is still read on every
- * request and the remembered entry only counts while the stored hash is unchanged, so a password change or
- * a removal on any node takes effect at once everywhere.
+ * minute under a keyed hash of name and password (never the password), together with the caller it
+ * authenticated. The remembered caller is only used while the database's security version is the one it
+ * was read under: triggers bump that version whenever a user, role, claim or role permission changes, on
+ * any node, so a password change, a removal or a changed grant takes effect at once everywhere, at the
+ * cost of one single-row read per request instead of reading the user and the grants.
  */
 export function createAuthenticator(options: {
   db: DatabaseExecutor;
   cacheKey: Buffer;
   now: () => Date;
+  /** Argon2 verification unless a test counts the calls. */
+  verifyPassword?: (passwordHash: string, password: string) => Promise<boolean>;
 }): Authenticator {
   const { db, cacheKey, now } = options;
-  const verified = new Map<string, { passwordHash: string; expiresAt: number }>();
+  const verifyPassword =
+    options.verifyPassword ?? ((passwordHash, password) => verify(passwordHash, password));
+  const verified = new Map<string, RememberedCredential>();
+  const verifying = new Map<string, Promise<boolean>>();
   const unknownUserFailures = new Map<string, { failures: number; lockedUntil: number }>();
   const checkers = new Map<string, PermissionChecker>();
   // Verifying against a real hash for unknown users keeps their refusal as slow as a wrong password.
@@ -73,18 +81,40 @@ export function createAuthenticator(options: {
     return checker;
   }
 
-  function remember(key: string, passwordHash: string): void {
-    if (verified.size >= cacheCapacity) {
+  function remember(key: string, credential: RememberedCredential): void {
+    if (verified.size >= cacheCapacity && !verified.has(key)) {
       const oldest = verified.keys().next();
       if (oldest.done !== true) verified.delete(oldest.value);
     }
-    verified.set(key, { passwordHash, expiresAt: now().getTime() + cacheLifetimeMs });
+    verified.set(key, credential);
+  }
+
+  /**
+   * When a remembered credential expires under load, every request already waiting carries the same
+   * password; they share one verification instead of each running argon2 (tens of MiB and milliseconds).
+   * A success is remembered as the verification ends, so a request that asks later finds it.
+   */
+  function verifyShared(key: string, passwordHash: string, password: string): Promise<boolean> {
+    const flight = `${key}:${passwordHash}`;
+    let outcome = verifying.get(flight);
+    if (outcome === undefined) {
+      outcome = verifyPassword(passwordHash, password)
+        .catch(() => false)
+        .then((valid) => {
+          verifying.delete(flight);
+          if (valid) remember(key, { passwordHash, expiresAt: now().getTime() + cacheLifetimeMs });
+          return valid;
+        });
+      verifying.set(flight, outcome);
+    }
+    return outcome;
   }
 
   async function refuseUnknownUser(username: string, password: string): Promise<never> {
     const key = username.toLowerCase();
     const state = unknownUserFailures.get(key) ?? { failures: 0, lockedUntil: 0 };
-    if (state.lockedUntil <= now().getTime()) await verify(await decoyHash, password).catch(() => false);
+    if (state.lockedUntil <= now().getTime())
+      await verifyPassword(await decoyHash, password).catch(() => false);
     state.failures += 1;
     if (state.failures >= failuresBeforeLockout)
       state.lockedUntil = now().getTime() + lockoutMs(state.failures);
@@ -95,21 +125,23 @@ export function createAuthenticator(options: {
 
   return {
     async authenticateBasic(username, password) {
+      const key = credentialKey(username, password);
+      // Read before anything it vouches for: a change landing after this read makes the next request
+      // see a newer version, never the other way round.
+      const securityVersion = await readSecurityVersion(db);
+      const remembered = verified.get(key);
+      const currentTime = now().getTime();
+      const isFresh = remembered !== undefined && remembered.expiresAt > currentTime;
+      if (isFresh && remembered.caller?.securityVersion === securityVersion) return remembered.caller.actor;
+
       const user = await findUserByName(db, username);
       if (user === undefined) return refuseUnknownUser(username, password);
 
-      const key = credentialKey(username, password);
-      const remembered = verified.get(key);
-      const currentTime = now().getTime();
-      let valid =
-        remembered !== undefined &&
-        remembered.expiresAt > currentTime &&
-        remembered.passwordHash === user.passwordHash;
-
-      if (!valid) {
+      // Looked up again: a concurrent request may have verified this password while the user was read.
+      let known = verified.get(key);
+      if (known === undefined || known.expiresAt <= currentTime || known.passwordHash !== user.passwordHash) {
         if (user.lockedUntil !== null && Date.parse(user.lockedUntil) > currentTime) throw refusal();
-        valid = await verify(user.passwordHash, password).catch(() => false);
-        if (!valid) {
+        if (!(await verifyShared(key, user.passwordHash, password))) {
           const failures = user.failedAttempts + 1;
           const lockedUntil =
             failures >= failuresBeforeLockout
@@ -118,12 +150,23 @@ export function createAuthenticator(options: {
           await recordLoginFailure(db, user.id, failures, lockedUntil);
           throw refusal();
         }
-        remember(key, user.passwordHash);
         if (user.failedAttempts > 0) await clearLoginFailures(db, user.id);
+        known = verified.get(key) ?? { passwordHash: user.passwordHash, expiresAt: currentTime };
       }
 
       const permissions = await permissionsForIdentity(db, user.username, user.groups);
-      return { username: user.username, groups: user.groups, permissions: checkerFor(permissions) };
+      const actor = { username: user.username, groups: user.groups, permissions: checkerFor(permissions) };
+      remember(key, { ...known, caller: { securityVersion, actor } });
+      return actor;
     },
   };
+}
+
+interface RememberedCredential {
+  /** The stored hash the password was verified against; another hash means the password changed. */
+  passwordHash: string;
+  /** When the password must be verified again. */
+  expiresAt: number;
+  /** Who the credential authenticated, as read under that security version. */
+  caller?: { securityVersion: number; actor: Actor };
 }
