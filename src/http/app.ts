@@ -1,7 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import Type from 'typebox';
 import type {
   FastifyBaseLogger,
@@ -63,6 +63,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     rewriteUrl: (request) => restoreEscapedQuery(request.url ?? '/'),
     requestIdHeader: false,
+    // One line per request, written when it is answered (below), instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     // Fastify answers a malformed URL itself, before any hook; this keeps even that in Keyfactor's error shape.
     frameworkErrors: answerMalformedUrl,
     ajv: { customOptions: { strict: false } },
@@ -93,6 +95,21 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     if (!isAllowed(request.actor, access)) {
       throw new AppError('forbidden', 'You do not have the permission this operation requires');
     }
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        responseTime: reply.elapsedTime,
+        user: request.actor?.username,
+        remoteAddress: request.ip,
+      },
+      'request completed',
+    );
+    done();
   });
 
   app.addHook('preValidation', async (request) => {

@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import pino from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { deriveSubkey } from '../crypto/master-key.js';
 import type { ApiInstance } from '../http/app.js';
@@ -67,7 +68,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     const logger: FastifyServerOptions['logger'] = {
       level: config.logLevel,
       redact: { paths: redactedLogPaths, censor: '[redacted]' },
-      ...(options.logDestination === undefined ? {} : { stream: options.logDestination }),
+      // Writing each line synchronously would cost every request a system call; lines written while one
+      // write is under way go out together, and pino flushes what is left when the process exits.
+      stream: options.logDestination ?? pino.destination({ dest: 1, sync: false }),
     };
     const app = await buildHttpApp({
       logger,
