@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RouteRegistrar } from '../../http/app.js';
 import { listRequestFromQuery } from '../../http/paging.js';
 import { actorOf, requirePermission } from '../../http/route-access.js';
-import type { LocalEntryRecord } from './local-entry-repository.js';
+import type { LocalEntrySummary } from './local-entry-repository.js';
 import type { LocalEntryPathUpdateBody, LocalEntryResponse } from './local-entry-schemas.js';
 import {
   EntryDeleteQuery,
@@ -21,7 +21,7 @@ const tags = ['PAMLocalEntries'];
 const readAccess = requirePermission('/pam/read/', { scoped: true });
 const modifyAccess = requirePermission('/pam/modify/', { scoped: true });
 
-function toResponse(entry: LocalEntryRecord): LocalEntryResponse {
+function toResponse(entry: LocalEntrySummary): LocalEntryResponse {
   return { ProviderId: entry.providerId, SecretName: entry.secretName, Description: entry.description };
 }
 

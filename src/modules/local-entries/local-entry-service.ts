@@ -7,7 +7,7 @@ import type { AuditOperationName } from '../audit/audit-catalog.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { PamAccess } from '../pam-providers/pam-provider-access.js';
 import { requireProviderAccess } from '../pam-providers/pam-provider-access.js';
-import { findProvider } from '../pam-providers/pam-provider-repository.js';
+import { findProviderTypeId } from '../pam-providers/pam-provider-repository.js';
 import { localProviderTypeId } from '../pam-providers/pam-provider-type-builtins.js';
 import { findProviderType } from '../pam-providers/pam-provider-type-repository.js';
 import { sealedLocations } from '../pam-providers/pam-reference.js';
@@ -15,6 +15,7 @@ import type { Actor } from '../security/actor.js';
 import { entityTagOf, ifMatchAllows } from './local-entry-etag.js';
 import type {
   LocalEntryRecord,
+  LocalEntrySummary,
   LocalEntryVersionRecord,
   LockedLocalEntry,
 } from './local-entry-repository.js';
@@ -46,7 +47,7 @@ export interface LocalEntryVersionView extends LocalEntryVersionRecord {
 }
 
 export interface LocalEntryService {
-  list(actor: Actor, providerId: number, request: ListRequest): Promise<LocalEntryRecord[]>;
+  list(actor: Actor, providerId: number, request: ListRequest): Promise<LocalEntrySummary[]>;
   get(actor: Actor, providerId: number, secretName: string): Promise<LocalEntryRecord>;
   create(
     actor: Actor,
@@ -76,18 +77,25 @@ export function createLocalEntryService(dependencies: {
 
   /** The provider must exist, be visible to the caller, allow `access`, and be of the local type. */
   async function requireLocalProvider(actor: Actor, providerId: number, access: PamAccess): Promise<void> {
-    const provider = requireProviderAccess(
+    const typeId = requireProviderAccess(
       actor,
       providerId,
-      await findProvider(storage.db, providerId),
+      await findProviderTypeId(storage.db, providerId),
       access,
     );
-    if (provider.typeId === localProviderTypeId) return;
-    const type = await findProviderType(storage.db, provider.typeId);
+    if (typeId === localProviderTypeId) return;
+    const type = await findProviderType(storage.db, typeId);
     throw validationError(
-      `PAM provider '${providerId}' is of type '${type?.name ?? provider.typeId}', not the local type 'LocalDB'; only local providers hold entries`,
+      `PAM provider '${providerId}' is of type '${type?.name ?? typeId}', not the local type 'LocalDB'; only local providers hold entries`,
     );
   }
+
+  /**
+   * Entries exist only in local providers (a provider's type never changes), so a read that finds entries
+   * has already shown its provider is there and local; the provider is looked up only when the caller may
+   * not read it or nothing was found, to answer 404 or 400 instead of an empty result.
+   */
+  const mayRead = (actor: Actor, providerId: number) => actor.permissions.has('/pam/read/', providerId);
 
   const entryNotFound = (providerId: number, secretName: string) =>
     notFoundError(`Secret '${secretName}' was not found in PAM provider '${providerId}'`);
@@ -135,13 +143,18 @@ export function createLocalEntryService(dependencies: {
 
   return {
     async list(actor, providerId, request) {
-      await requireLocalProvider(actor, providerId, 'read');
-      return listEntries(storage.db, providerId, request);
+      if (!mayRead(actor, providerId)) await requireLocalProvider(actor, providerId, 'read');
+      const entries = await listEntries(storage.db, providerId, request);
+      if (entries.length === 0) await requireLocalProvider(actor, providerId, 'read');
+      return entries;
     },
 
     async get(actor, providerId, secretName) {
+      if (!mayRead(actor, providerId)) await requireLocalProvider(actor, providerId, 'read');
+      const entry = await findEntry(storage.db, providerId, secretName);
+      if (entry !== undefined) return entry;
       await requireLocalProvider(actor, providerId, 'read');
-      return requireEntry(providerId, secretName);
+      throw entryNotFound(providerId, secretName);
     },
 
     async create(actor, providerId, input) {

@@ -118,6 +118,12 @@ export async function findProvider(db: DatabaseExecutor, id: number): Promise<Pr
   return row === undefined ? undefined : (await withValues(db, [row]))[0];
 }
 
+/** Only what an entry request needs to know about its provider: whether it exists, and its type. */
+export async function findProviderTypeId(db: DatabaseExecutor, id: number): Promise<string | undefined> {
+  const row = await db.selectFrom('pam_providers').select('type_id').where('id', '=', id).executeTakeFirst();
+  return row?.type_id;
+}
+
 /** One page of the providers the scope allows, filtered and sorted as the caller asked. */
 export async function listProviders(
   db: DatabaseExecutor,
