@@ -327,6 +327,35 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
         }
       },
     },
+    '005-local-entry-version-archive': {
+      async up(db: Kysely<unknown>) {
+        // The state a change replaces is archived by the update that replaces it: a change costs one statement
+        // fewer, and no path can write a new version without keeping the old one. Pruning to the configured
+        // number of versions stays in the application, which knows that number.
+        const archive = `insert into local_entry_versions
+            (entry_id, version, value_sealed, description, changed_at, changed_by)
+          values (old.id, old.version, old.value_sealed, old.description, old.updated_at, old.updated_by);`;
+        if (dialect === 'postgres') {
+          await sql
+            .raw(
+              'create function archive_local_entry_version() returns trigger language plpgsql as $$ ' +
+                `begin ${archive} return null; end $$`,
+            )
+            .execute(db);
+          await sql`create trigger local_entries_archive_version after update of version on local_entries
+            for each row when (new.version <> old.version) execute function archive_local_entry_version()`.execute(
+            db,
+          );
+          return;
+        }
+        await sql
+          .raw(
+            'create trigger local_entries_archive_version after update of version on local_entries ' +
+              `when new.version <> old.version begin ${archive} end`,
+          )
+          .execute(db);
+      },
+    },
   };
 }
 

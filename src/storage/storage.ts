@@ -8,6 +8,7 @@ import type { Database } from './database-schema.js';
 import type { GroupCommitter } from './group-commit.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createMigrations } from './migrations.js';
+import { sqliteRowLocks } from './sqlite-row-locks.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -59,6 +60,7 @@ function createSqliteStorage(dataDir: string): Storage {
   connection.pragma('optimize = 0x10002');
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+    plugins: [sqliteRowLocks],
   });
   // Each commit waits for an fsync; sharing commits between concurrent requests lifts that ceiling.
   const storage = buildStorage(db, 'sqlite', file, createGroupCommitter(db));

@@ -551,4 +551,27 @@ describeEachDialect('local PAM entries', (server) => {
     assert.equal(await resolver.localEntryExists(db, localId, 'db-password'), true);
     assert.equal(await resolver.resolveLocalSecret(localId, 'nope'), undefined);
   });
+
+  // Last, because restarting replaces the storage the resolver above reads through.
+  test('a lower number of kept versions applies at the next change, and 0 keeps none', async () => {
+    const change = async (value: string) => {
+      const response = await server().request('PUT', entries(), {
+        body: { SecretName: 'kept', SecretValue: value },
+      });
+      assert.equal(response.status, 200, response.text);
+    };
+    const versions = async () =>
+      ((await server().request('GET', `${history('kept')}/versions`)).body as { Version: number }[]).map(
+        (version) => version.Version,
+      );
+    await create('kept', 'value-0');
+    for (let index = 1; index <= 4; index += 1) await change(`value-${index}`);
+    assert.deepEqual(await versions(), [5, 4, 3, 2, 1]);
+    await server().restart({ secretVersionsKept: 2 });
+    await change('value-5');
+    assert.deepEqual(await versions(), [6, 5, 4]);
+    await server().restart({ secretVersionsKept: 0 });
+    await change('value-6');
+    assert.deepEqual(await versions(), [7]);
+  });
 });

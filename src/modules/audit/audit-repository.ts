@@ -25,7 +25,26 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function toRecord(row: AuditLogRow): AuditEntryRecord {
+/** The columns the sealer hashes and checks; the chain columns of a pending entry are empty. */
+const recordedColumns = [
+  'id',
+  'timestamp',
+  'category',
+  'operation',
+  'level',
+  'user_name',
+  'entity_type',
+  'audit_identifier',
+  'immutable_identifier',
+  'outcome',
+  'message',
+  'record_mac',
+] as const;
+
+/** What the entry recorded, with its record MAC: the part the sealer hashes and the verifier checks. */
+function toRecordedFields(
+  row: Pick<AuditLogRow, (typeof recordedColumns)[number]>,
+): RecordedAuditFields & { recordMac: string } {
   return {
     id: row.id,
     timestamp: row.timestamp,
@@ -39,6 +58,12 @@ function toRecord(row: AuditLogRow): AuditEntryRecord {
     outcome: row.outcome,
     message: row.message,
     recordMac: row.record_mac,
+  };
+}
+
+function toRecord(row: AuditLogRow): AuditEntryRecord {
+  return {
+    ...toRecordedFields(row),
     // A chained row whose chain columns were blanked in the database reads as empty digests, which then
     // fail verification instead of passing as "not chained yet".
     chain:
@@ -98,10 +123,10 @@ export async function hasPendingEntries(db: DatabaseExecutor): Promise<boolean> 
  */
 export async function lockChainHead(tx: DatabaseTransaction): Promise<AuditHeadRecord> {
   const row = await tx
-    .updateTable('audit_head')
-    .set((eb) => ({ sequence: eb.ref('sequence') }))
+    .selectFrom('audit_head')
+    .select(['sequence', 'entry_hash'])
     .where('id', '=', 1)
-    .returning(['sequence', 'entry_hash'])
+    .forUpdate()
     .executeTakeFirstOrThrow();
   return { sequence: row.sequence, entryHash: row.entry_hash };
 }
@@ -117,15 +142,15 @@ export async function setChainHead(tx: DatabaseTransaction, head: AuditHeadRecor
 export async function listPendingEntries(
   tx: DatabaseTransaction,
   limit: number,
-): Promise<AuditEntryRecord[]> {
+): Promise<(RecordedAuditFields & { recordMac: string })[]> {
   const rows = await tx
     .selectFrom('audit_log')
-    .selectAll()
+    .select(recordedColumns)
     .where('sequence', 'is', null)
     .orderBy('id')
     .limit(limit)
     .execute();
-  return rows.map(toRecord);
+  return rows.map(toRecordedFields);
 }
 
 /**

@@ -109,9 +109,10 @@ export async function findEntry(
 }
 
 /**
- * Reads an entry for a change, holding its row until the transaction ends. The no-op update takes the row
- * lock on PostgreSQL (and returns the latest committed row once a concurrent writer finishes); SQLite
- * already runs one writer at a time. Two concurrent changes therefore never both archive the same version.
+ * Reads an entry for a change, holding its row until the transaction ends: on PostgreSQL the row lock makes a
+ * concurrent change wait and then read the row it committed; SQLite runs one writer at a time anyway. Two
+ * concurrent changes therefore never both archive the same version. The lock is the one an update of the
+ * row takes, so it does not hold up foreign-key checks on its versions.
  */
 export async function lockEntry(
   db: DatabaseExecutor,
@@ -119,11 +120,11 @@ export async function lockEntry(
   secretName: string,
 ): Promise<LockedLocalEntry | undefined> {
   const row = await db
-    .updateTable('local_entries')
-    .set((eb) => ({ version: eb.ref('version') }))
+    .selectFrom('local_entries')
+    .select([...metadataColumns, 'value_sealed'])
     .where('provider_id', '=', providerId)
     .where('secret_name', '=', secretName)
-    .returning([...metadataColumns, 'value_sealed'])
+    .forNoKeyUpdate()
     .executeTakeFirst();
   return row === undefined ? undefined : { ...toRecord(row), valueSealed: row.value_sealed };
 }
@@ -156,6 +157,7 @@ export async function insertEntry(
   return toRecord(row);
 }
 
+/** A change of `version` makes the database archive the state it replaces (migration 005). */
 export async function updateEntry(
   db: DatabaseExecutor,
   id: number,
@@ -180,29 +182,22 @@ export async function deleteEntry(db: DatabaseExecutor, id: number): Promise<voi
   await db.deleteFrom('local_entries').where('id', '=', id).execute();
 }
 
-/** Keeps the state an entry had before a change, then drops versions older than the newest `kept`. */
-export async function archiveEntryVersion(
+/**
+ * Drops the versions of an entry older than the newest `kept`, after a change to `changed` (the state it
+ * replaced, which the database archived: migration 005). Versions start at 1, so until an entry has had more
+ * than `kept` of them there is nothing to drop and no statement is run.
+ */
+export async function pruneEntryVersions(
   db: DatabaseExecutor,
-  entry: LockedLocalEntry,
+  changed: { id: number; version: number },
   kept: number,
 ): Promise<void> {
-  if (kept > 0) {
-    await db
-      .insertInto('local_entry_versions')
-      .values({
-        entry_id: entry.id,
-        version: entry.version,
-        value_sealed: entry.valueSealed,
-        description: entry.description,
-        changed_at: entry.updatedAt,
-        changed_by: entry.updatedBy,
-      })
-      .execute();
-  }
+  const newestDropped = changed.version - kept;
+  if (newestDropped < 1) return;
   await db
     .deleteFrom('local_entry_versions')
-    .where('entry_id', '=', entry.id)
-    .where('version', '<=', entry.version - kept)
+    .where('entry_id', '=', changed.id)
+    .where('version', '<=', newestDropped)
     .execute();
 }
 

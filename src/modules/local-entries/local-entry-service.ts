@@ -20,7 +20,6 @@ import type {
   LockedLocalEntry,
 } from './local-entry-repository.js';
 import {
-  archiveEntryVersion,
   deleteEntry,
   findEntry,
   findEntryVersion,
@@ -28,6 +27,7 @@ import {
   listEntries,
   listEntryVersions,
   lockEntry,
+  pruneEntryVersions,
   updateEntry,
 } from './local-entry-repository.js';
 
@@ -219,7 +219,6 @@ export function createLocalEntryService(dependencies: {
           await recordChange(tx, actor, 'Updated', entry, { changedFields, version: entry.version });
           return entry;
         }
-        await archiveEntryVersion(tx, entry, versionsKept);
         const updated = await updateEntry(tx, entry.id, {
           description,
           valueSealed: valueSealed ?? entry.valueSealed,
@@ -227,6 +226,7 @@ export function createLocalEntryService(dependencies: {
           now: now().toISOString(),
           actor: actor.username,
         });
+        await pruneEntryVersions(tx, entry, versionsKept);
         await recordChange(tx, actor, 'Updated', updated, { changedFields, version: updated.version });
         return updated;
       });
@@ -270,7 +270,6 @@ export function createLocalEntryService(dependencies: {
             `Version ${version} of secret '${secretName}' is not kept (at most ${versionsKept} are)`,
           );
         }
-        await archiveEntryVersion(tx, entry, versionsKept);
         const restored = await updateEntry(tx, entry.id, {
           description: earlier.description,
           valueSealed: earlier.valueSealed,
@@ -278,6 +277,7 @@ export function createLocalEntryService(dependencies: {
           now: now().toISOString(),
           actor: actor.username,
         });
+        await pruneEntryVersions(tx, entry, versionsKept);
         await recordChange(tx, actor, 'Restored', restored, {
           restoredVersion: version,
           version: restored.version,
