@@ -8,6 +8,7 @@ import type { Database } from './database-schema.js';
 import type { GroupCommitter } from './group-commit.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createMigrations } from './migrations.js';
+import { prepareRepeatedStatements } from './postgres-prepared-statements.js';
 import { sqliteRowLocks } from './sqlite-row-locks.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
@@ -85,6 +86,7 @@ function createPostgresStorage(databaseUrl: string): Storage {
     max: 10,
     types: postgresTypes(),
   });
+  prepareRepeatedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return buildStorage(db, 'postgres', redactUrl(databaseUrl));
 }
