@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ const usage = `npm run bench -- [options]
   --warmup S        seconds of unmeasured load before each (default 2; 0.5 with --quick)
   --quick           a small data set and short scenarios: the whole run takes under a minute
   --profile         run each Strongroom scenario on its own server under --cpu-prof and summarize
+                    (from the TypeScript sources, so the profile names files and packages)
   --log-level L     the server's STRONGROOM_LOG_LEVEL (default info, as shipped)
 
 SQLite in a temporary directory by default. With STRONGROOM_DATABASE_URL=postgres://… set, a fresh
@@ -81,8 +82,26 @@ const credentials = { username: 'bench-admin', password: randomBytes(18).toStrin
 const masterKey = randomBytes(32).toString('base64');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+// What `npm start` runs, built once here so that building is not counted as start-up.
+const strongroomLaunch = buildStrongroom(projectRoot);
 const database = await createBenchDatabase(join(runDir, 'data'), process.env.STRONGROOM_DATABASE_URL);
 const running = new Set<ServerProcess>();
+
+/**
+ * Builds the server as `npm start` does and returns the arguments its start script gives node, without the
+ * command, so the benchmark runs exactly what users run.
+ */
+function buildStrongroom(root: string): string[] {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [program, ...launch] = (scripts.start ?? '').split(/\s+/);
+  if (program !== 'node' || launch.pop() !== 'serve') {
+    throw new Error(`npm start is expected to be "node ... serve", not "${scripts.start ?? ''}"`);
+  }
+  return launch;
+}
 
 async function startStrongroom(purpose: string, profileDir?: string): Promise<ServerProcess> {
   const port = await findFreePort();
@@ -100,13 +119,11 @@ async function startStrongroom(purpose: string, profileDir?: string): Promise<Se
   });
   const headers = keyfactorHeaders(credentials);
   const server = await startServerProcess({
-    nodeArguments: [
-      ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
-      '--import',
-      'tsx',
-      'src/cli/strongroom.ts',
-      'serve',
-    ],
+    nodeArguments:
+      profileDir === undefined
+        ? [...strongroomLaunch, 'serve']
+        : // Profiles are read per source file and package, which one bundled file would hide.
+          ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', 'src/cli/strongroom.ts', 'serve'],
     cwd: projectRoot,
     env,
     port,

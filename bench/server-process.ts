@@ -21,7 +21,7 @@ export interface ServerProcess {
 }
 
 export interface ServerProcessOptions {
-  /** Arguments after `node`, e.g. `['--import', 'tsx', 'src/cli/strongroom.ts', 'serve']`. */
+  /** Arguments after `node`, e.g. `['dist/strongroom.mjs', 'serve']`. */
   nodeArguments: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;

@@ -24,6 +24,7 @@ import {
 } from './keyfactor-headers.js';
 import { normalizeQuery, normalizeToSchema } from './request-normalizer.js';
 import { isAllowed } from './route-access.js';
+import { serializerCompiler } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
 export type ApiInstance = FastifyInstance<
@@ -71,6 +72,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('actor', undefined);
   app.decorateRequest('apiVersion', 1);
   registerErrorHandling(app);

@@ -59,3 +59,13 @@ test('a nullable field reports why its value failed, not merely that the union d
     "'Kind' has a value that is not allowed; use one of Read (0), Modify (1)",
   );
 });
+
+test('a schema is compiled when its route is first called, not when the route is registered', () => {
+  const validate = validatorCompiler({
+    schema: { type: 'no-such-type' },
+    httpPart: 'body',
+    method: 'POST',
+    url: '/',
+  }) as (data: unknown) => boolean;
+  assert.throws(() => validate({}), /schema is invalid/);
+});

@@ -1,5 +1,5 @@
 import { Ajv } from 'ajv';
-import type { ErrorObject, Options } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
@@ -20,8 +20,25 @@ const textAjv = createAjv({ coerceTypes: true });
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? bodyAjv : textAjv;
-  return ajv.compile(schema as object);
+  return compiledOnFirstUse(() => ajv.compile(schema as object));
 };
+
+/**
+ * Compiling every route's schemas when the server starts took about half a second, most of its start-up, for
+ * routes a process may not see for minutes; each is compiled on its first request instead. Fastify reads
+ * `errors` after a failed check, and passes the parent object (which lets Ajv coerce a root value) only to a
+ * function with `schemaEnv`, so both come from the compiled function.
+ */
+function compiledOnFirstUse(compile: () => ValidateFunction) {
+  let compiled: ValidateFunction | undefined;
+  const current = () => (compiled ??= compile());
+  const validate = (data: unknown, dataContext?: Parameters<ValidateFunction>[1]) =>
+    current()(data, dataContext);
+  return Object.defineProperties(validate, {
+    errors: { get: () => current().errors },
+    schemaEnv: { get: () => current().schemaEnv },
+  });
+}
 
 const partNames: Record<string, string> = {
   body: 'request body',

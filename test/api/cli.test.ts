@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-const cliPath = join(import.meta.dirname, '..', '..', 'src', 'cli', 'strongroom.ts');
+const projectRoot = join(import.meta.dirname, '..', '..');
+const fromSources = ['--import', 'tsx', join(projectRoot, 'src', 'cli', 'strongroom.ts')];
+const fromBundle = [join(projectRoot, 'dist', 'strongroom.mjs')];
 
-function runCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliPath, ...args], {
+function runCli(args: string[], env: Record<string, string>, launcher: string[] = fromSources) {
+  const child = spawn(process.execPath, [...launcher, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -21,39 +23,50 @@ function runCli(args: string[], env: Record<string, string>) {
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
-test('serve starts on an empty data directory with no other set-up, then stops cleanly on SIGTERM', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-cli-'));
-  try {
-    const run = runCli(['serve'], {
-      STRONGROOM_DATA_DIR: dataDir,
-      STRONGROOM_PORT: '0',
-      STRONGROOM_LOG_LEVEL: 'warn',
-    });
-    const deadline = Date.now() + 30_000;
-    while (!run.output().stdout.includes('generated password') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+for (const [launchedFrom, launcher] of [
+  ['the sources', fromSources],
+  ['the bundle npm start builds and runs', fromBundle],
+] as const) {
+  test(`serve from ${launchedFrom} starts on an empty data directory with no other set-up, then stops cleanly on SIGTERM`, async () => {
+    if (launcher === fromBundle) {
+      const build = spawnSync(process.execPath, [join(projectRoot, 'scripts', 'build.mjs')], {
+        encoding: 'utf8',
+      });
+      assert.equal(build.status, 0, build.stderr);
     }
-    const { stdout, stderr } = run.output();
-    const address = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
-    const password = /generated password[^:]*: (\S+)/.exec(stdout)?.[1];
-    assert.ok(address !== undefined && password !== undefined, stdout + stderr);
-    assert.match(stderr, /master key was configured, so one was generated/);
-    assert.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600);
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-cli-'));
+    try {
+      const run = runCli(
+        ['serve'],
+        { STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PORT: '0', STRONGROOM_LOG_LEVEL: 'warn' },
+        launcher,
+      );
+      const deadline = Date.now() + 30_000;
+      while (!run.output().stdout.includes('generated password') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const { stdout, stderr } = run.output();
+      const address = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+      const password = /generated password[^:]*: (\S+)/.exec(stdout)?.[1];
+      assert.ok(address !== undefined && password !== undefined, stdout + stderr);
+      assert.match(stderr, /master key was configured, so one was generated/);
+      assert.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600);
 
-    const response = await fetch(`${address}/KeyfactorAPI/Status/HealthCheck`, {
-      headers: {
-        'x-keyfactor-requested-with': 'APIClient',
-        authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`,
-      },
-    });
-    assert.equal(response.status, 204);
+      const response = await fetch(`${address}/KeyfactorAPI/Status/HealthCheck`, {
+        headers: {
+          'x-keyfactor-requested-with': 'APIClient',
+          authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`,
+        },
+      });
+      assert.equal(response.status, 204);
 
-    run.child.kill('SIGTERM');
-    assert.equal(await run.exited, 0);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exited, 0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+}
 
 test('invalid configuration is refused before start, listing every problem and echoing no secret', async () => {
   const masterKey = `not-a-key-${randomBytes(4).toString('hex')}`;
