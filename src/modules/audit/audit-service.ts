@@ -33,7 +33,7 @@ export interface AuditService {
   close(): Promise<void>;
 }
 
-const batchSize = 1000;
+const batchSize = 250;
 const loggedFindings = 10;
 
 export function createAuditService(dependencies: {
