@@ -237,10 +237,11 @@ test('a long check lets other work run while it goes, and still finds the chain 
   const entries = buildChain(300);
   const last = entries.at(-1)?.chain;
   assert.ok(last);
+  const head = { sequence: last.sequence, entryHash: last.entryHash };
   // Each entry arrives after a millisecond of busy work, as a slow database read would deliver it: the whole
   // check takes about 300 ms, all of it reachable only through promises.
   async function* slowly(): AsyncGenerator<AuditChainItem> {
-    yield { kind: 'head', head: { sequence: last.sequence, entryHash: last.entryHash } };
+    yield { kind: 'head', head };
     for (const entry of entries) {
       const until = performance.now() + 1;
       while (performance.now() < until);
