@@ -81,7 +81,7 @@ async function seedRows(storage: Storage): Promise<void> {
 /** One small change per transaction, with or without its audit entry: the cost of auditing alone. */
 async function measureTransactions(dialect: DialectName) {
   const database = await createTestDatabase(dialect);
-  const storage = createStorage({ databaseUrl: database.databaseUrl, dataDir: database.dataDir });
+  const storage = await createStorage({ databaseUrl: database.databaseUrl, dataDir: database.dataDir });
   await storage.migrate();
   await seedRows(storage);
   const audit = createAuditModule({

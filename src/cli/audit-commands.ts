@@ -38,7 +38,7 @@ async function openDatabase(config: AppConfig, masterKey: Buffer): Promise<Stora
   if (config.databaseUrl === undefined && !existsSync(config.dataDir)) {
     throw new AuditCommandError(`There is no data directory at ${config.dataDir} (STRONGROOM_DATA_DIR)`);
   }
-  const storage = createStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await createStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const stored = await storage.db
       .selectFrom('strongroom_meta')

@@ -48,7 +48,7 @@ program
   .description('bring the database schema up to date and exit')
   .action(async () => {
     const config = loadConfig(process.env);
-    const storage = createStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const storage = await createStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
       await storage.migrate();
       process.stdout.write(`Database ${storage.location} is up to date\n`);

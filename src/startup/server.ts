@@ -49,7 +49,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const warn = options.warn ?? ((message: string) => process.stderr.write(`WARNING: ${message}\n`));
 
   const masterKey = loadMasterKey(config.masterKey, warn);
-  const storage = createStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await createStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await storage.migrate();
     const cipher = await openKeyRing(storage, masterKey, now());

@@ -173,7 +173,7 @@ describe('group commit in Strongroom storage', () => {
 
   before(async () => {
     directory = mkdtempSync(join(tmpdir(), 'strongroom-group-commit-'));
-    storage = createStorage({ databaseUrl: undefined, dataDir: directory });
+    storage = await createStorage({ databaseUrl: undefined, dataDir: directory });
     await storage.migrate();
   });
   after(async () => {

@@ -16,7 +16,7 @@ after(() => {
 });
 
 test('a name lookup in a large provider reads its index once the database is reopened, not the whole provider', async () => {
-  const filled = createStorage({ databaseUrl: undefined, dataDir });
+  const filled = await createStorage({ databaseUrl: undefined, dataDir });
   await filled.migrate();
   await filled.transaction(async (tx) => {
     await sql`insert into pam_provider_types (id, name, is_builtin, created_at) values ('type', 'Type', 0, '')`.execute(
@@ -32,7 +32,7 @@ test('a name lookup in a large provider reads its index once the database is reo
   });
   await filled.close();
 
-  const reopened = createStorage({ databaseUrl: undefined, dataDir });
+  const reopened = await createStorage({ databaseUrl: undefined, dataDir });
   try {
     // The shape the list layer produces for `SecretName -eq "…"`: a filter on the lowered name, sorted by name.
     const plan = await sql<{ detail: string }>`explain query plan

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Transaction } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './database-schema.js';
 import type { GroupCommitter } from './group-commit.js';
 import { createGroupCommitter } from './group-commit.js';
@@ -40,7 +40,7 @@ export interface StorageOptions {
   dataDir: string;
 }
 
-export function createStorage(options: StorageOptions): Storage {
+export async function createStorage(options: StorageOptions): Promise<Storage> {
   if (options.databaseUrl !== undefined) return createPostgresStorage(options.databaseUrl);
   return createSqliteStorage(options.dataDir);
 }
@@ -80,11 +80,16 @@ function createSqliteStorage(dataDir: string): Storage {
   };
 }
 
-function createPostgresStorage(databaseUrl: string): Storage {
+/**
+ * The driver is loaded only here: importing it costs a SQLite server 30-40 ms of its start-up (it probes its
+ * runtime by building a fetch Response, which loads Node's fetch implementation).
+ */
+async function createPostgresStorage(databaseUrl: string): Promise<Storage> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 10,
-    types: postgresTypes(),
+    types: postgresTypes(pg),
   });
   prepareRepeatedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -92,9 +97,9 @@ function createPostgresStorage(databaseUrl: string): Storage {
 }
 
 /** count(*) and bigint columns come back as strings by default; every number we store fits a double. */
-function postgresTypes(): pg.TypeOverrides {
-  const types = new pg.TypeOverrides();
-  types.setTypeParser(pg.types.builtins.INT8, 'text', Number);
+function postgresTypes(driver: typeof pg): pg.TypeOverrides {
+  const types = new driver.TypeOverrides();
+  types.setTypeParser(driver.types.builtins.INT8, 'text', Number);
   return types;
 }
 

@@ -67,8 +67,8 @@ describeEachDialect('PAM provider types', (server) => {
 
   test('nodes seeding one empty database at once leave each built-in type once, with its parameters once', async () => {
     const database = await createTestDatabase(server().dialect);
-    const nodes = [1, 2, 3].map(() =>
-      createStorage({ databaseUrl: database.databaseUrl, dataDir: database.dataDir }),
+    const nodes = await Promise.all(
+      [1, 2, 3].map(() => createStorage({ databaseUrl: database.databaseUrl, dataDir: database.dataDir })),
     );
     try {
       await nodes[0]?.migrate();
