@@ -143,6 +143,30 @@ describeEachDialect('certificate store containers and container permissions', (s
     assert.equal(list[0]?.StoreCount, 1);
   });
 
+  test('sorting stores by Container puts stores outside any container first ascending, last descending', async () => {
+    const none = await createStore(server(), { ClientMachine: 'container-sort-none' });
+    const inEast = await createStore(server(), { ContainerId: east, ClientMachine: 'container-sort-east' });
+    const inWest = await createStore(server(), { ContainerId: west, ClientMachine: 'container-sort-west' });
+    const sorted = async (ascending: 0 | 1) =>
+      (
+        (
+          await server().request(
+            'GET',
+            `${stores}?QueryString=ClientMachine -contains "container-sort"&SortField=Container&SortAscending=${ascending}`,
+          )
+        ).body as StoreBody[]
+      ).map((store) => store.Id);
+    try {
+      assert.deepEqual(await sorted(0), [none.Id, inEast.Id, inWest.Id]);
+      assert.deepEqual(await sorted(1), [inWest.Id, inEast.Id, none.Id]);
+    } finally {
+      // The other tests count what each container holds.
+      for (const store of [none, inEast, inWest]) {
+        expectStatus(await server().request('DELETE', `${stores}/${store.Id}`), 204);
+      }
+    }
+  });
+
   test('refuses bad containers with a precise 4xx and changes nothing', async () => {
     const cases: [string, Record<string, unknown>, number, RegExp][] = [
       ['POST', { CertStoreType: 0 }, 400, /^'Name' is required$/],

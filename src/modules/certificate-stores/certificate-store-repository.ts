@@ -35,7 +35,8 @@ const storeListSpec: ListSpec = {
     Category: { column: 'certificate_stores.cert_store_type', type: 'integer' },
     CertStoreType: { column: 'certificate_stores.cert_store_type', type: 'integer' },
     ClientMachine: { column: 'certificate_stores.client_machine', type: 'string' },
-    Container: { column: 'certificate_store_containers.name', type: 'string' },
+    // A store outside any container has no container row, so its name reads as NULL.
+    Container: { column: 'certificate_store_containers.name', type: 'string', nullable: true },
     ContainerId: { column: 'certificate_stores.container_id', type: 'integer', nullable: true },
     HasInventoryScheduled: { column: 'certificate_stores.has_inventory_schedule', type: 'boolean' },
     PrivateKeyAllowed: { column: 'certificate_store_types.private_key_allowed', type: 'integer' },
