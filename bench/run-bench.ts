@@ -196,16 +196,24 @@ function loadSettings(server: ServerProcess, headers: Record<string, string>): L
   };
 }
 
+/** One scenario's result, with the server's memory right after it and the profiled time window. */
 async function measureScenario(
   server: ServerProcess,
   scenario: ScenarioDefinition,
   data: SeededData,
-): Promise<{ figures?: LoadFigures; skipped?: string; window?: MonotonicWindow }> {
+): Promise<{ result: ScenarioResult; window?: MonotonicWindow }> {
+  const { id, title, kind } = scenario;
   const api = createApiClient(server.baseUrl, credentials);
   const load = await scenario.prepare(api, data, runTag);
-  if ('skipped' in load) return { skipped: load.skipped };
-  log(`  ${scenario.title}`);
-  return runLoad({ ...loadSettings(server, api.headers), databasePids: () => database.backendPids() }, load);
+  if ('skipped' in load) {
+    return { result: { id, title, kind, skipped: load.skipped, serverMemory: server.memory() } };
+  }
+  log(`  ${title}`);
+  const { figures, window } = await runLoad(
+    { ...loadSettings(server, api.headers), databasePids: () => database.backendPids() },
+    load,
+  );
+  return { result: { id, title, kind, figures, serverMemory: server.memory() }, window };
 }
 
 /** The commit measured, so a figure can be traced to its code; undefined outside a git checkout. */
@@ -268,16 +276,7 @@ async function run(): Promise<BenchResult> {
   const profileSummaries: string[] = [];
   if (!settings.profiled) {
     for (const scenario of strongroomScenarios) {
-      const { figures, skipped } = await measureScenario(first, scenario, seeded);
-      const serverMemory = first.memory();
-      measured.push({
-        id: scenario.id,
-        title: scenario.title,
-        kind: scenario.kind,
-        figures,
-        skipped,
-        serverMemory,
-      });
+      measured.push((await measureScenario(first, scenario, seeded)).result);
     }
     noteMemory(first);
     await stop(first);
@@ -290,16 +289,8 @@ async function run(): Promise<BenchResult> {
       rmSync(profileDir, { recursive: true, force: true });
       const server = await startStrongroom(`profile-${scenario.id}`, profileDir);
       await waitUntilIdle(server);
-      const { figures, skipped, window } = await measureScenario(server, scenario, seeded);
-      const serverMemory = server.memory();
-      measured.push({
-        id: scenario.id,
-        title: scenario.title,
-        kind: scenario.kind,
-        figures,
-        skipped,
-        serverMemory,
-      });
+      const { result, window } = await measureScenario(server, scenario, seeded);
+      measured.push(result);
       noteMemory(server);
       await stop(server);
       if (window !== undefined) {
