@@ -22,6 +22,8 @@ import {
   requireRequestedWith,
   restoreEscapedQuery,
 } from './keyfactor-headers.js';
+import { answerClientError } from './client-error.js';
+import { registerJsonBodyParser, rejectNulCharacters, requireBody } from './request-body.js';
 import { normalizeQuery, normalizeToSchema } from './request-normalizer.js';
 import { isAllowed } from './route-access.js';
 import { serializerCompiler } from './serialization.js';
@@ -68,6 +70,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // Fastify answers a malformed URL itself, before any hook; this keeps even that in Keyfactor's error shape.
     frameworkErrors: answerMalformedUrl,
+    clientErrorHandler: answerClientError,
     ajv: { customOptions: { strict: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -76,6 +79,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
   app.decorateRequest('actor', undefined);
   app.decorateRequest('apiVersion', 1);
   registerErrorHandling(app);
+  registerJsonBodyParser(app, options.bodyLimitBytes);
 
   // A route without a declared access rule is a security hole waiting to happen; refuse to start instead.
   app.addHook('onRoute', (route) => {
@@ -118,6 +122,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     rejectNulCharacters(request.params, 'path');
     rejectNulCharacters(request.query, 'query string');
     rejectNulCharacters(request.body, 'request body');
+    requireBody(request);
     const schema = request.routeOptions.schema;
     if (schema === undefined) return;
     if (schema.body !== undefined && request.body !== undefined) {
@@ -159,28 +164,6 @@ function answerMalformedUrl(_error: unknown, _request: unknown, reply: FastifyRe
   void reply
     .status(400)
     .send(errorBody('validation', 'The request URL could not be read; check its percent-escapes'));
-}
-
-/**
- * PostgreSQL text cannot hold U+0000 and refuses the whole statement, so such a value would otherwise end as a
- * 500 on one database and be stored on the other. No name, description or secret needs it.
- */
-function rejectNulCharacters(value: unknown, where: string): void {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) {
-      throw new AppError(
-        'validation',
-        `The ${where} contains a NUL character (U+0000), which no field accepts`,
-      );
-    }
-    return;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      rejectNulCharacters(key, where);
-      rejectNulCharacters(item, where);
-    }
-  }
 }
 
 const keyfactorHeaders = Type.Object({

@@ -48,9 +48,15 @@ test('enum names become their numbers, in any case; unknown names are left for v
   });
 });
 
-test('when the same property arrives twice in different cases, the exact spelling wins', () => {
-  assert.deepEqual(normalizeToSchema({ storepath: 'a', Storepath: 'b' }, Store as never), { Storepath: 'b' });
-  assert.deepEqual(normalizeToSchema({ Storepath: 'b', STOREPATH: 'a' }, Store as never), { Storepath: 'b' });
+test('the same property twice in different cases is refused, naming the property', () => {
+  for (const value of [
+    { storepath: 'a', Storepath: 'b' },
+    { Storepath: 'b', STOREPATH: 'a' },
+  ]) {
+    assert.throws(() => normalizeToSchema(value, Store as never), {
+      message: "The property 'Storepath' is given more than once, in different case",
+    });
+  }
 });
 
 test('query names accept any case and the older pq. prefix; a repeated name keeps its last value', () => {

@@ -1,3 +1,5 @@
+import { AppError } from '../errors/app-error.js';
+
 /**
  * Keyfactor's server (ASP.NET) binds JSON property names and query parameter names without regard to case,
  * ignores properties it does not know, and accepts enum names where numbers are declared. Real clients
@@ -84,8 +86,13 @@ export function normalizeToSchema(value: unknown, schema: JsonSchema | undefined
   for (const [key, item] of Object.entries(value)) {
     const canonical = index.get(key.toLowerCase());
     if (canonical === undefined) continue;
-    // When a client sends the same property twice in different cases, the exact spelling wins.
-    if (canonical in normalized && key !== canonical) continue;
+    // ASP.NET would keep one of the two silently; a caller who sent both meant something we cannot guess.
+    if (canonical in normalized) {
+      throw new AppError(
+        'validation',
+        `The property '${canonical}' is given more than once, in different case`,
+      );
+    }
     normalized[canonical] = normalizeToSchema(item, propertySchema(schema, canonical));
   }
   return normalized;
