@@ -21,12 +21,11 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 }
 
 function describeClientError(code: string | undefined): { status: number; message: string } {
-  switch (code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, message: 'The request headers are larger than this server accepts' };
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, message: 'The request did not arrive in time' };
-    default:
-      return { status: 400, message: 'The request is not valid HTTP' };
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return { status: 431, message: 'The request headers are larger than this server accepts' };
   }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return { status: 408, message: 'The request did not arrive in time' };
+  }
+  return { status: 400, message: 'The request is not valid HTTP' };
 }

@@ -42,7 +42,7 @@ export function registerJsonBodyParser(app: FastifyInstance, bodyLimitBytes: num
           );
           return;
         }
-        parseJson(request, text, done);
+        void parseJson(request, text, done);
       });
     },
   );

@@ -53,7 +53,7 @@ test('the same property twice in different cases is refused, naming the property
     { storepath: 'a', Storepath: 'b' },
     { Storepath: 'b', STOREPATH: 'a' },
   ]) {
-    assert.throws(() => normalizeToSchema(value, Store as never), {
+    assert.throws(() => normalizeToSchema(value, Store), {
       message: "The property 'Storepath' is given more than once, in different case",
     });
   }
