@@ -22,7 +22,9 @@ import {
   requireRequestedWith,
   restoreEscapedQuery,
 } from './keyfactor-headers.js';
+import type { DeniedRequestAuditor } from '../modules/audit/denied-request-audit.js';
 import { answerClientError } from './client-error.js';
+import { deniedRequestListener } from './denied-request-listener.js';
 import { registerJsonBodyParser, rejectNulCharacters, requireBody } from './request-body.js';
 import { normalizeQuery, normalizeToSchema } from './request-normalizer.js';
 import { isAllowed } from './route-access.js';
@@ -46,6 +48,8 @@ export interface HttpOptions {
   authenticator: Authenticator;
   registrars: readonly RouteRegistrar[];
   version: string;
+  /** Records refused sign-ins and 403s in the audit log. */
+  deniedRequests?: DeniedRequestAuditor;
 }
 
 /** Request fields pino must never write: credentials and anything that can carry a secret value. */
@@ -78,7 +82,10 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('actor', undefined);
   app.decorateRequest('apiVersion', 1);
-  registerErrorHandling(app);
+  registerErrorHandling(
+    app,
+    options.deniedRequests === undefined ? undefined : deniedRequestListener(options.deniedRequests),
+  );
   registerJsonBodyParser(app, options.bodyLimitBytes);
 
   // A route without a declared access rule is a security hole waiting to happen; refuse to start instead.
@@ -99,7 +106,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
       request.apiVersion = parseApiVersion(request.headers['x-keyfactor-api-version']);
     }
     if (!isAllowed(request.actor, access)) {
-      throw new AppError('forbidden', 'You do not have the permission this operation requires');
+      throw new AppError('forbidden', 'You do not have the permission this operation requires', {
+        missingPermission: access.kind === 'permission' ? access.permission : undefined,
+      });
     }
   });
 

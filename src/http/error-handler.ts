@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppErrorCode } from '../errors/app-error.js';
+import type { AppError, AppErrorCode } from '../errors/app-error.js';
 import { isAppError } from '../errors/app-error.js';
 import { describeValidationError } from './validation.js';
 
@@ -56,9 +56,18 @@ function classifyFrameworkError(error: FastifyError): { code: AppErrorCode; mess
   return undefined;
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+/** Told of every refused sign-in and every 403 before it is answered; only refusals pay for it. */
+export type DenialListener = (request: FastifyRequest, error: AppError) => Promise<void>;
+
+export function registerErrorHandling(app: FastifyInstance, onDenied?: DenialListener): void {
+  app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isAppError(error)) {
+      if (onDenied !== undefined && (error.code === 'forbidden' || error.attemptedUsername !== undefined)) {
+        // Failing to record must not change the answer the caller gets; the failure is logged instead.
+        await onDenied(request, error).catch((failure: unknown) =>
+          request.log.error({ err: failure }, 'recording a denied request failed'),
+        );
+      }
       if (error.code === 'internal') request.log.error({ err: error }, 'internal failure');
       if (error.code === 'unauthenticated') void reply.header('WWW-Authenticate', 'Basic realm="Strongroom"');
       return reply.status(httpByCode[error.code].status).send(errorBody(error.code, error.message));

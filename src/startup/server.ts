@@ -7,6 +7,7 @@ import { buildHttpApp, redactedLogPaths } from '../http/app.js';
 import type { SecretCipher } from '../crypto/secret-cipher.js';
 import type { AuditWriter } from '../modules/audit/audit-writer.js';
 import { createAuditModule } from '../modules/audit/audit-module.js';
+import { createDeniedRequestAuditor } from '../modules/audit/denied-request-audit.js';
 import { createCertificateStoreModule } from '../modules/certificate-stores/certificate-store-module.js';
 import { seedBuiltinStoreTypes } from '../modules/certificate-stores/store-type-builtins.js';
 import { createLocalEntryModule } from '../modules/local-entries/local-entry-module.js';
@@ -63,6 +64,12 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       cacheKey: deriveSubkey(masterKey, 'credential-cache'),
       now,
     });
+    const deniedRequests = createDeniedRequestAuditor({
+      storage,
+      audit,
+      now,
+      onFailure: (error) => warn(`recording denied requests failed: ${String(error)}`),
+    });
     const moduleDependencies: ModuleDependencies = { storage, cipher, audit, now, config };
 
     const logger: FastifyServerOptions['logger'] = {
@@ -76,6 +83,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
       authenticator,
+      deniedRequests,
       version: strongroomVersion,
       registrars: [
         createStatusModule(moduleDependencies),
@@ -96,6 +104,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       bootstrap,
       async close() {
         await app.close();
+        await deniedRequests.close();
         await storage.close();
       },
     };

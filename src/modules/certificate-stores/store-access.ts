@@ -4,6 +4,11 @@ import type { Actor } from '../security/actor.js';
 const readPermission = '/certificate_stores/read/';
 const modifyPermission = '/certificate_stores/modify/';
 
+/** The permission string a grant for one container has (`/certificate_stores/modify/7/`). */
+function scopedTo(permission: string, containerId: number | null): string {
+  return containerId === null ? permission : `${permission}${containerId}/`;
+}
+
 /**
  * Store permissions are granted globally or for one container. A store outside any container is reachable
  * only through a global grant, since no container grant can speak for it.
@@ -35,7 +40,10 @@ export function requireModifiableStore<T extends { containerId: number | null }>
 ): T {
   const readable = requireReadableStore(actor, id, store);
   if (!canModifyIn(actor, readable.containerId)) {
-    throw forbiddenError(`You may read certificate store '${id}' but not change it`);
+    throw forbiddenError(
+      `You may read certificate store '${id}' but not change it`,
+      scopedTo(modifyPermission, readable.containerId),
+    );
   }
   return readable;
 }
@@ -50,7 +58,10 @@ export function requireReadableContainer<T>(actor: Actor, id: number, container:
 export function requireModifiableContainer<T>(actor: Actor, id: number, container: T | undefined): T {
   const readable = requireReadableContainer(actor, id, container);
   if (!canModifyIn(actor, id)) {
-    throw forbiddenError(`You may read certificate store container '${id}' but not change it`);
+    throw forbiddenError(
+      `You may read certificate store container '${id}' but not change it`,
+      scopedTo(modifyPermission, id),
+    );
   }
   return readable;
 }
@@ -69,7 +80,10 @@ export function requireTargetContainer<T>(
     throw validationError(`'${field}' names certificate store container '${id}', which was not found`);
   }
   if (!canModifyIn(actor, id)) {
-    throw forbiddenError(`You may read certificate store container '${id}' but not place stores in it`);
+    throw forbiddenError(
+      `You may read certificate store container '${id}' but not place stores in it`,
+      scopedTo(modifyPermission, id),
+    );
   }
   return container;
 }
@@ -77,6 +91,6 @@ export function requireTargetContainer<T>(
 /** Stores outside every container can only be created or moved there with the global grant. */
 export function requireGlobalModify(actor: Actor, action: string): void {
   if (!actor.permissions.has(modifyPermission)) {
-    throw forbiddenError(`${action} needs the global permission ${modifyPermission}`);
+    throw forbiddenError(`${action} needs the global permission ${modifyPermission}`, modifyPermission);
   }
 }

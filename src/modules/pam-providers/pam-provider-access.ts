@@ -18,7 +18,10 @@ export function requireProviderAccess<T>(
     throw notFoundError(`PAM provider '${providerId}' was not found`);
   }
   if (access === 'modify' && !actor.permissions.has('/pam/modify/', providerId)) {
-    throw forbiddenError(`You may read PAM provider '${providerId}' but not change it`);
+    throw forbiddenError(
+      `You may read PAM provider '${providerId}' but not change it`,
+      `/pam/modify/${providerId}/`,
+    );
   }
   return provider;
 }

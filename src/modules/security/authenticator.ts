@@ -19,9 +19,14 @@ const longestLockoutMs = 15 * 60_000;
 const cacheLifetimeMs = 60_000;
 const cacheCapacity = 10_000;
 
-/** One message for every refusal, so a caller cannot tell an unknown user from a wrong password or a lock. */
-const refusal = () =>
-  new AppError('unauthenticated', 'Authentication failed: the user name or password is not valid');
+/**
+ * One message for every refusal, so a caller cannot tell an unknown user from a wrong password or a lock. The
+ * name it claimed travels with the error to the Authorization Failure audit entry; the password never does.
+ */
+const refusal = (username: string) =>
+  new AppError('unauthenticated', 'Authentication failed: the user name or password is not valid', {
+    attemptedUsername: username,
+  });
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, { algorithm: 2 });
@@ -120,7 +125,7 @@ export function createAuthenticator(options: {
       state.lockedUntil = now().getTime() + lockoutMs(state.failures);
     if (unknownUserFailures.size >= cacheCapacity) unknownUserFailures.clear();
     unknownUserFailures.set(key, state);
-    throw refusal();
+    throw refusal(username);
   }
 
   return {
@@ -140,7 +145,7 @@ export function createAuthenticator(options: {
       // Looked up again: a concurrent request may have verified this password while the user was read.
       let known = verified.get(key);
       if (known === undefined || known.expiresAt <= currentTime || known.passwordHash !== user.passwordHash) {
-        if (user.lockedUntil !== null && Date.parse(user.lockedUntil) > currentTime) throw refusal();
+        if (user.lockedUntil !== null && Date.parse(user.lockedUntil) > currentTime) throw refusal(username);
         if (!(await verifyShared(key, user.passwordHash, password))) {
           const failures = user.failedAttempts + 1;
           const lockedUntil =
@@ -148,7 +153,7 @@ export function createAuthenticator(options: {
               ? new Date(currentTime + lockoutMs(failures)).toISOString()
               : null;
           await recordLoginFailure(db, user.id, failures, lockedUntil);
-          throw refusal();
+          throw refusal(username);
         }
         if (user.failedAttempts > 0) await clearLoginFailures(db, user.id);
         known = verified.get(key) ?? { passwordHash: user.passwordHash, expiresAt: currentTime };

@@ -424,6 +424,7 @@ function requireHeld(actor: Actor, permissions: readonly string[], roleName: str
     roleName === undefined
       ? `You cannot grant '${missing}' because you do not hold it yourself`
       : `You cannot change security role '${roleName}' because it grants '${missing}', which you do not hold yourself`,
+    missing,
   );
 }
 
