@@ -105,16 +105,18 @@ describeEachDialect('secret resolution', (server) => {
     assert.equal(entry?.operation, 23);
   });
 
-  test('a reference whose local entry was deleted is a 409 naming the entry', async () => {
+  test('a reference whose local entry was removed is a 409 naming the entry', async () => {
+    // The API refuses to delete a referenced entry (test/api/referential-hygiene.test.ts); a row removed by
+    // hand still reaches resolution, which must say so.
     await createLocalEntry(server(), localProvider, 'short-lived', 'soon-gone');
     const store = await createStore(server(), {
       Password: { Provider: localProvider, Parameters: { SecretName: 'short-lived' } },
     });
-    const deleted = await server().request(
-      'DELETE',
-      `/KeyfactorAPI/PamProviders/Local/${localProvider}/Entries?secretName=short-lived`,
-    );
-    expectStatus(deleted, 204);
+    await server()
+      .server.storage.db.deleteFrom('local_entries')
+      .where('provider_id', '=', localProvider)
+      .where('secret_name', '=', 'short-lived')
+      .execute();
     const response = await resolve(resolvePassword(store.Id));
     expectStatus(response, 409);
     assert.match(message(response), /references local PAM entry 'short-lived' .* which no longer exists$/);

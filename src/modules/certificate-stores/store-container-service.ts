@@ -4,6 +4,7 @@ import type { Storage } from '../../storage/storage.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../storage/storage.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Actor } from '../security/actor.js';
+import { removeScopedGrants } from '../security/scoped-grant-cleanup.js';
 import type { StoreDetails } from './certificate-store-service.js';
 import { loadStoreDetails } from './certificate-store-service.js';
 import { listStoresInContainer, setContainerSchedules } from './certificate-store-repository.js';
@@ -151,6 +152,11 @@ export function createStoreContainerService(dependencies: {
             entityType: 'CertificateStoreContainer',
             auditIdentifier: existing.name,
             immutableIdentifier: String(id),
+          });
+          await removeScopedGrants(tx, audit, actor, {
+            area: 'certificate_stores',
+            id,
+            description: `Certificate store container '${existing.name}' (${id})`,
           });
         });
       } catch (error) {

@@ -247,3 +247,39 @@ export async function readEntryValue(
     .executeTakeFirst();
   return row?.value_sealed;
 }
+
+/**
+ * Certificate stores whose password or a secret property names this entry. A reference keeps its provider
+ * in a column and the entry's name in its saved parameters, so the name is matched here rather than in SQL.
+ */
+export async function findStoresReferencingEntry(
+  db: DatabaseExecutor,
+  providerId: number,
+  secretName: string,
+): Promise<{ storeId: string; clientMachine: string; storepath: string }[]> {
+  const rows = await db
+    .selectFrom('certificate_store_secrets')
+    .innerJoin('certificate_stores', 'certificate_stores.id', 'certificate_store_secrets.store_id')
+    .select([
+      'certificate_stores.id as storeId',
+      'certificate_stores.client_machine as clientMachine',
+      'certificate_stores.storepath',
+      'certificate_store_secrets.parameters_json',
+    ])
+    .where('certificate_store_secrets.provider_id', '=', providerId)
+    .orderBy('certificate_stores.id')
+    .execute();
+  const stores = new Map<string, { storeId: string; clientMachine: string; storepath: string }>();
+  for (const row of rows) {
+    const parameters = JSON.parse(row.parameters_json ?? '[]') as { name: string; value: string | null }[];
+    const named = parameters.find((parameter) => parameter.name.toLowerCase() === 'secretname')?.value;
+    if (named === secretName) {
+      stores.set(row.storeId, {
+        storeId: row.storeId,
+        clientMachine: row.clientMachine,
+        storepath: row.storepath,
+      });
+    }
+  }
+  return [...stores.values()];
+}

@@ -20,6 +20,7 @@ import type {
   LockedLocalEntry,
 } from './local-entry-repository.js';
 import {
+  findStoresReferencingEntry,
   deleteEntry,
   findEntry,
   findEntryVersion,
@@ -236,6 +237,16 @@ export function createLocalEntryService(dependencies: {
       await requireLocalProvider(actor, providerId, 'modify');
       await storage.transaction(async (tx) => {
         const entry = await lockForChange(tx, providerId, secretName, undefined);
+        // Deleting it would leave those stores with a password that no longer resolves.
+        const stores = await findStoresReferencingEntry(tx, providerId, secretName);
+        if (stores.length > 0) {
+          const named = stores
+            .map((store) => `'${store.storeId}' (${store.clientMachine}, ${store.storepath})`)
+            .join(', ');
+          throw conflictError(
+            `Secret '${secretName}' is referenced by certificate store(s) ${named}; point their password or secret properties elsewhere first`,
+          );
+        }
         await deleteEntry(tx, entry.id);
         await recordChange(tx, actor, 'Deleted', entry, { version: entry.version });
       });

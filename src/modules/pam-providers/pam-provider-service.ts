@@ -5,6 +5,7 @@ import type { DatabaseTransaction, Storage } from '../../storage/storage.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../storage/storage.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Actor } from '../security/actor.js';
+import { removeScopedGrants } from '../security/scoped-grant-cleanup.js';
 import { requireProviderAccess } from './pam-provider-access.js';
 import type { ParameterValueInput, ParameterValuePlan } from './pam-provider-parameter-values.js';
 import { planParameterValues } from './pam-provider-parameter-values.js';
@@ -240,6 +241,11 @@ export function createProviderService(dependencies: {
           }
           await deleteProvider(tx, id);
           await recordChange(tx, actor, 'Deleted', existing);
+          await removeScopedGrants(tx, audit, actor, {
+            area: 'pam',
+            id,
+            description: `PAM provider '${existing.name}' (${id})`,
+          });
         });
       } catch (error) {
         // A reference added between the count and the delete still stops it, through the foreign key.

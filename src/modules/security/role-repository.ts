@@ -311,3 +311,28 @@ export async function someUserHoldsRoot(db: DatabaseExecutor): Promise<boolean> 
     );
   });
 }
+
+/** Deletes these grants from every role that holds them, returning what each role lost. */
+export async function deleteGrantsOf(
+  db: DatabaseExecutor,
+  permissions: readonly string[],
+): Promise<{ roleId: number; roleName: string; permissions: string[] }[]> {
+  if (permissions.length === 0) return [];
+  const held = await db
+    .selectFrom('role_permissions')
+    .innerJoin('roles', 'roles.id', 'role_permissions.role_id')
+    .select(['roles.id as roleId', 'roles.name as roleName', 'role_permissions.permission'])
+    .where('role_permissions.permission', 'in', permissions)
+    .orderBy('roles.id')
+    .orderBy('role_permissions.permission')
+    .execute();
+  if (held.length === 0) return [];
+  await db.deleteFrom('role_permissions').where('permission', 'in', permissions).execute();
+  const byRole = new Map<number, { roleId: number; roleName: string; permissions: string[] }>();
+  for (const row of held) {
+    const role = byRole.get(row.roleId) ?? { roleId: row.roleId, roleName: row.roleName, permissions: [] };
+    role.permissions.push(row.permission);
+    byRole.set(row.roleId, role);
+  }
+  return [...byRole.values()];
+}
