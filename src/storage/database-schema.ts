@@ -190,7 +190,8 @@ export interface CertificateStoreTypeTable {
 export interface CertificateStoreContainerTable {
   id: Generated<number>;
   name: string;
-  cert_store_type: number;
+  /** Null until the first store placed in the container gives it that store's type. */
+  cert_store_type: number | null;
   overwrite_schedules: number;
   schedule_json: string | null;
   has_schedule: Generated<number>;

@@ -356,7 +356,73 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
           .execute(db);
       },
     },
+    '006-fidelity': {
+      async up(db: Kysely<unknown>) {
+        // A container created the way Command 25 publishes it has no type until its first store arrives.
+        if (dialect === 'postgres') {
+          await sql`alter table certificate_store_containers alter column cert_store_type drop not null`.execute(
+            db,
+          );
+          return;
+        }
+        await rebuildSqliteContainersWithNullableType(db);
+      },
+    },
   };
+}
+
+/**
+ * SQLite cannot drop NOT NULL in place, so the table is rebuilt under its own name by the procedure SQLite
+ * documents: foreign keys off (outside a transaction, where the pragma takes effect), copy every row with its
+ * id, swap the tables, check that every certificate store still finds its container, then commit. The
+ * AUTOINCREMENT counter is carried over so the id of a deleted container is still never reused.
+ */
+async function rebuildSqliteContainersWithNullableType(db: Kysely<unknown>): Promise<void> {
+  await sql`pragma foreign_keys = off`.execute(db);
+  try {
+    await sql`begin`.execute(db);
+    try {
+      const sequence = await sql<{
+        seq: number;
+      }>`select seq from sqlite_sequence where name = 'certificate_store_containers'`.execute(db);
+      await sql`create table certificate_store_containers_rebuilt (
+        id integer primary key autoincrement,
+        name text not null,
+        cert_store_type integer,
+        overwrite_schedules integer not null,
+        schedule_json text,
+        has_schedule integer not null default 0
+      )`.execute(db);
+      await sql`insert into certificate_store_containers_rebuilt
+          (id, name, cert_store_type, overwrite_schedules, schedule_json, has_schedule)
+        select id, name, cert_store_type, overwrite_schedules, schedule_json, has_schedule
+        from certificate_store_containers`.execute(db);
+      await sql`drop table certificate_store_containers`.execute(db);
+      await sql`alter table certificate_store_containers_rebuilt rename to certificate_store_containers`.execute(
+        db,
+      );
+      await sql`create unique index certificate_store_containers_name_unique on certificate_store_containers (lower(name))`.execute(
+        db,
+      );
+      const highest = sequence.rows[0]?.seq;
+      if (highest !== undefined) {
+        await sql`delete from sqlite_sequence where name = 'certificate_store_containers'`.execute(db);
+        await sql`insert into sqlite_sequence (name, seq) values ('certificate_store_containers', ${highest})`.execute(
+          db,
+        );
+      }
+      const broken = await sql`pragma foreign_key_check`.execute(db);
+      if (broken.rows.length > 0) {
+        throw new Error('Rebuilding certificate_store_containers left references that find no row');
+      }
+      await sql`commit`.execute(db);
+    } catch (error) {
+      await sql`rollback`.execute(db);
+      throw error;
+    }
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(db);
+  }
 }
 
 /** Every table an authenticated caller's identity or permissions are read from. */

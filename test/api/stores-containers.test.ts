@@ -20,7 +20,6 @@ interface ContainerBody {
   Id: number;
   Name: string;
   Schedule: unknown;
-  CertStoreType: number;
   CertificateStores: StoreBody[];
 }
 
@@ -29,20 +28,7 @@ interface ContainerListBody {
   Name: string;
   OverwriteSchedules: boolean;
   Schedule: string | null;
-  CertStoreType: number;
   StoreCount: number;
-}
-
-/**
- * Keyfactor 25 dropped CertStoreType from its container responses; the contract keeps it (Command 11 and the
- * docs have it), so the shape check looks at everything else.
- */
-function withoutCertStoreType(body: unknown): unknown {
-  const strip = (item: unknown) =>
-    Object.fromEntries(
-      Object.entries(item as Record<string, unknown>).filter(([key]) => key !== 'CertStoreType'),
-    );
-  return Array.isArray(body) ? body.map(strip) : strip(body);
 }
 
 const schedule = { Interval: { Minutes: 60 } };
@@ -78,7 +64,7 @@ describeEachDialect('certificate store containers and container permissions', (s
       },
     });
     expectStatus(created, 200);
-    assertKeyfactorShape(1, 'POST', '/CertificateStoreContainers', withoutCertStoreType(created.body));
+    assertKeyfactorShape(1, 'POST', '/CertificateStoreContainers', created.body);
     const container = created.body as ContainerBody;
     assert.deepEqual(
       { ...container, Id: 0 },
@@ -86,25 +72,23 @@ describeEachDialect('certificate store containers and container permissions', (s
         Id: 0,
         Name: 'lifecycle',
         Schedule: { Daily: { Time: '2024-01-01T02:00:00Z' } },
-        CertStoreType: 2,
         CertificateStores: [],
       },
     );
 
     const one = await server().request('GET', `${containers}/${container.Id}`);
     expectStatus(one, 200);
-    assertKeyfactorShape(1, 'GET', '/CertificateStoreContainers/{id}', withoutCertStoreType(one.body));
+    assertKeyfactorShape(1, 'GET', '/CertificateStoreContainers/{id}', one.body);
 
     const list = await server().request('GET', `${containers}?QueryString=Name -eq "lifecycle"`);
     expectStatus(list, 200);
-    assertKeyfactorShape(1, 'GET', '/CertificateStoreContainers', withoutCertStoreType(list.body));
+    assertKeyfactorShape(1, 'GET', '/CertificateStoreContainers', list.body);
     assert.deepEqual(list.body, [
       {
         Id: container.Id,
         Name: 'lifecycle',
         OverwriteSchedules: false,
         Schedule: JSON.stringify({ Daily: { Time: '2024-01-01T02:00:00Z' } }),
-        CertStoreType: 2,
         StoreCount: 0,
       },
     ]);
@@ -113,7 +97,7 @@ describeEachDialect('certificate store containers and container permissions', (s
       body: { Id: container.Id, Name: 'lifecycle-2', CertStoreType: builtinTypes.pem },
     });
     expectStatus(renamed, 200);
-    assertKeyfactorShape(1, 'PUT', '/CertificateStoreContainers', withoutCertStoreType(renamed.body));
+    assertKeyfactorShape(1, 'PUT', '/CertificateStoreContainers', renamed.body);
     assert.equal((renamed.body as ContainerBody).Name, 'lifecycle-2');
     assert.equal((renamed.body as ContainerBody).Schedule, null);
 
@@ -200,6 +184,80 @@ describeEachDialect('certificate store containers and container permissions', (s
     assert.equal(
       ((await server().request('GET', `${containers}/${east}`)).body as ContainerBody).Name,
       'east',
+    );
+  });
+
+  test('a container created without a type, as Command 25 does, takes the type of its first store', async () => {
+    const created = await server().request('POST', containers, { body: { Name: 'untyped-first' } });
+    expectStatus(created, 200);
+    const id = (created.body as ContainerBody).Id;
+    const typed = async (type: number) =>
+      (
+        (
+          await server().request(
+            'GET',
+            `${containers}?QueryString=CertStoreType -eq ${type} AND Id -eq ${id}`,
+          )
+        ).body as ContainerListBody[]
+      ).length === 1;
+    assert.ok(!(await typed(0)), 'no type is assumed before a store arrives');
+
+    await createStore(server(), { ContainerId: id, CertStoreType: builtinTypes.pkcs12, Storepath: '/a.p12' });
+    assert.ok(await typed(builtinTypes.pkcs12));
+    const other = await server().request('POST', stores, {
+      body: {
+        ClientMachine: 'untyped-host',
+        Storepath: '/b.jks',
+        CertStoreType: builtinTypes.jks,
+        ContainerId: id,
+      },
+    });
+    expectStatus(other, 400);
+    assert.match(message(other), /holds stores of type 1/);
+
+    // A PUT without a type (Command 25's request has none) keeps the type the container has.
+    const renamed = await server().request('PUT', containers, { body: { Id: id, Name: 'untyped-renamed' } });
+    expectStatus(renamed, 200);
+    assert.ok(await typed(builtinTypes.pkcs12));
+  });
+
+  test('a type sent as CertStoreType, as older clients do, is still honoured', async () => {
+    const created = await server().request('POST', containers, {
+      body: { Name: 'typed-pem', CertStoreType: builtinTypes.pem },
+    });
+    expectStatus(created, 200);
+    const id = (created.body as ContainerBody).Id;
+    const refused = await server().request('POST', stores, {
+      body: {
+        ClientMachine: 'pem-host',
+        Storepath: '/c.jks',
+        CertStoreType: builtinTypes.jks,
+        ContainerId: id,
+      },
+    });
+    expectStatus(refused, 400);
+    assert.match(message(refused), /holds stores of type 2/);
+  });
+
+  test('stores of different types cannot move together into an untyped container', async () => {
+    const created = await server().request('POST', containers, { body: { Name: 'untyped-assign' } });
+    const id = (created.body as ContainerBody).Id;
+    const jks = await createStore(server(), { Storepath: '/d.jks' });
+    const p12 = await createStore(server(), { Storepath: '/e.p12', CertStoreType: builtinTypes.pkcs12 });
+    const mixed = await server().request('PUT', `${stores}/AssignContainer`, {
+      body: { CertStoreContainerId: id, KeystoreIds: [jks.Id, p12.Id] },
+    });
+    expectStatus(mixed, 400);
+    assert.match(message(mixed), /different types/);
+    const single = await server().request('PUT', `${stores}/AssignContainer`, {
+      body: { CertStoreContainerId: id, KeystoreIds: [p12.Id] },
+    });
+    expectStatus(single, 200);
+    expectStatus(
+      await server().request('PUT', `${stores}/AssignContainer`, {
+        body: { CertStoreContainerId: id, KeystoreIds: [jks.Id] },
+      }),
+      400,
     );
   });
 

@@ -22,7 +22,12 @@ import {
   requireTargetContainer,
 } from './store-access.js';
 import type { ContainerRecord } from './store-container-repository.js';
-import { findContainer, findContainerIdByName, insertContainer } from './store-container-repository.js';
+import {
+  claimContainerType,
+  findContainer,
+  findContainerIdByName,
+  insertContainer,
+} from './store-container-repository.js';
 import { parseStoreProperties } from './store-properties.js';
 import { parsePasswordInput, parseSecretInput } from './store-secret-input.js';
 import type { StoreSecretRecord } from './store-secret-repository.js';
@@ -144,7 +149,8 @@ function translateReferenceError(error: unknown): unknown {
 }
 
 function assertContainerType(field: string, container: ContainerRecord, type: StoreTypeRecord): void {
-  if (container.certStoreType !== type.storeType) {
+  // An untyped container (created as Command 25 does, without one) takes the type of its first store.
+  if (container.certStoreType !== null && container.certStoreType !== type.storeType) {
     throw validationError(
       `'${field}' names container '${container.name}' (${container.id}), which holds stores of type ${container.certStoreType}, not of ${describeStoreType(type)}`,
     );
@@ -171,6 +177,15 @@ export function createCertificateStoreService(dependencies: {
       throw validationError(`'${field}' names certificate store type '${storeType}', which does not exist`);
     }
     return type;
+  }
+
+  /** Run in the placing transaction: an untyped container takes the store's type, a typed one must match. */
+  async function placeInContainer(tx: DatabaseTransaction, containerId: number, certStoreType: number) {
+    if (!(await claimContainerType(tx, containerId, certStoreType))) {
+      throw conflictError(
+        `Certificate store container '${containerId}' received a store of another type meanwhile; try again`,
+      );
+    }
   }
 
   async function targetContainer(actor: Actor, field: string, containerId: number, type: StoreTypeRecord) {
@@ -321,6 +336,8 @@ export function createCertificateStoreService(dependencies: {
       };
       try {
         await storage.transaction(async (tx) => {
+          if (fields.containerId !== null)
+            await placeInContainer(tx, fields.containerId, fields.certStoreType);
           await insertStore(tx, fields, now().toISOString());
           await applyWrites(tx, id, writes);
           await audit.record(tx, {
@@ -390,6 +407,9 @@ export function createCertificateStoreService(dependencies: {
       };
       try {
         await storage.transaction(async (tx) => {
+          if (containerId !== null && containerId !== existing.containerId) {
+            await placeInContainer(tx, containerId, fields.certStoreType);
+          }
           await updateStore(tx, fields, now().toISOString());
           await applyWrites(tx, id, writes);
           await audit.record(tx, {
@@ -427,7 +447,7 @@ export function createCertificateStoreService(dependencies: {
       for (const id of ids) stores.push(requireModifiableStore(actor, id, await findStore(storage.db, id)));
 
       const newName = input.newContainerName?.trim() ?? '';
-      let target: { id: number | undefined; name: string; certStoreType: number };
+      let target: { id: number | undefined; name: string; certStoreType: number | null };
       if (newName !== '') {
         requireGlobalModify(actor, 'Creating a certificate store container');
         const type = await typeForStore('NewContainerType', input.newContainerType ?? 0);
@@ -446,10 +466,13 @@ export function createCertificateStoreService(dependencies: {
       } else {
         throw validationError("Either 'CertStoreContainerId' or 'NewContainerName' is required");
       }
+      const storeType = target.certStoreType ?? stores[0]?.certStoreType ?? null;
       for (const store of stores) {
-        if (store.certStoreType !== target.certStoreType) {
+        if (store.certStoreType !== storeType) {
           throw validationError(
-            `Certificate store '${store.id}' is of type ${store.certStoreType}, but container '${target.name}' holds stores of type ${target.certStoreType}`,
+            target.certStoreType === null
+              ? `Certificate stores of different types (${store.certStoreType} and ${String(storeType)}) cannot share container '${target.name}'`
+              : `Certificate store '${store.id}' is of type ${store.certStoreType}, but container '${target.name}' holds stores of type ${target.certStoreType}`,
           );
         }
       }
@@ -474,6 +497,7 @@ export function createCertificateStoreService(dependencies: {
               details: { certStoreType: target.certStoreType },
             });
           }
+          if (storeType !== null) await placeInContainer(tx, containerId, storeType);
           await moveStores(tx, ids, containerId, now().toISOString());
           for (const store of stores) {
             await audit.record(tx, {

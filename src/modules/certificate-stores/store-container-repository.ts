@@ -7,7 +7,8 @@ import type { PermissionScope } from '../security/permission-evaluator.js';
 export interface ContainerRecord {
   id: number;
   name: string;
-  certStoreType: number;
+  /** Null until the first store placed in the container gives it that store's type. */
+  certStoreType: number | null;
   overwriteSchedules: boolean;
   schedule: unknown;
   storeCount: number;
@@ -128,4 +129,28 @@ export async function countStoresOfOtherTypes(
     .where('cert_store_type', '<>', certStoreType)
     .executeTakeFirstOrThrow();
   return Number(row.count);
+}
+
+/**
+ * Gives an untyped container the type of the store being placed in it, inside the placing transaction. The
+ * update waits for any concurrent placement; reading the type back afterwards tells whether this store's
+ * type is the one the container now holds.
+ */
+export async function claimContainerType(
+  db: DatabaseExecutor,
+  containerId: number,
+  certStoreType: number,
+): Promise<boolean> {
+  await db
+    .updateTable('certificate_store_containers')
+    .set({ cert_store_type: certStoreType })
+    .where('id', '=', containerId)
+    .where('cert_store_type', 'is', null)
+    .execute();
+  const row = await db
+    .selectFrom('certificate_store_containers')
+    .select('cert_store_type')
+    .where('id', '=', containerId)
+    .executeTakeFirst();
+  return row?.cert_store_type === certStoreType;
 }

@@ -26,7 +26,7 @@ const modifyAccess = requirePermission('/certificate_stores/modify/', { scoped: 
 function toFields(body: Omit<ContainerCreateRequest, 'Id'>): ContainerFields {
   return {
     name: body.Name,
-    certStoreType: body.CertStoreType ?? 0,
+    certStoreType: body.CertStoreType ?? null,
     overwriteSchedules: body.OverwriteSchedules ?? false,
     schedule: body.Schedule ?? null,
   };
@@ -38,7 +38,6 @@ function toListItem(container: ContainerRecord): ContainerListItem {
     Name: container.name,
     OverwriteSchedules: container.overwriteSchedules,
     Schedule: container.schedule === null ? null : JSON.stringify(container.schedule),
-    CertStoreType: container.certStoreType,
     StoreCount: container.storeCount,
   };
 }
@@ -48,7 +47,6 @@ function toResponse({ container, stores }: ContainerDetails): ContainerResponse 
     Id: container.id,
     Name: container.name,
     Schedule: container.schedule as ContainerResponse['Schedule'],
-    CertStoreType: container.certStoreType,
     CertificateStores: stores.map(toStoreResponse),
   };
 }

@@ -8,7 +8,11 @@ const containerFields = {
   OverwriteSchedules: Type.Optional(Type.Boolean()),
   Schedule: Type.Optional(Nullable(KeyfactorSchedule)),
   CertStoreType: Type.Optional(
-    Int32({ minimum: -1, description: 'The store type this container holds (default 0)' }),
+    Int32({
+      minimum: -1,
+      description:
+        'Older clients only: the store type this container holds. Without it, the container takes the type of the first store placed in it.',
+    }),
   ),
 };
 
@@ -26,7 +30,6 @@ export const ContainerListItem = Type.Object({
   Name: Nullable(Type.String()),
   OverwriteSchedules: Type.Boolean(),
   Schedule: Nullable(Type.String({ description: 'The schedule as JSON text' })),
-  CertStoreType: Type.Integer(),
   StoreCount: Nullable(Type.Integer()),
 });
 export type ContainerListItem = Static<typeof ContainerListItem>;
@@ -35,7 +38,6 @@ export const ContainerResponse = Type.Object({
   Id: Type.Integer(),
   Name: Nullable(Type.String()),
   Schedule: Nullable(KeyfactorSchedule),
-  CertStoreType: Type.Integer(),
   CertificateStores: Type.Array(StoreResponse),
 });
 export type ContainerResponse = Static<typeof ContainerResponse>;

@@ -47,8 +47,8 @@ export function createStoreContainerService(dependencies: {
     return { container, stores: await loadStoreDetails(storage.db, stores) };
   }
 
-  async function assertTypeExists(certStoreType: number): Promise<void> {
-    if ((await findStoreType(storage.db, certStoreType)) === undefined) {
+  async function assertTypeExists(certStoreType: number | null): Promise<void> {
+    if (certStoreType !== null && (await findStoreType(storage.db, certStoreType)) === undefined) {
       throw validationError(
         `'CertStoreType' names certificate store type '${certStoreType}', which does not exist`,
       );
@@ -97,13 +97,16 @@ export function createStoreContainerService(dependencies: {
       return get(actor, id);
     },
 
-    async update(actor, id, input) {
+    async update(actor, id, requested) {
       const existing = requireModifiableContainer(actor, id, await findContainer(storage.db, id));
+      // Command 25's update carries no type: the container keeps the one it has.
+      const input = { ...requested, certStoreType: requested.certStoreType ?? existing.certStoreType };
       await assertTypeExists(input.certStoreType);
       await assertNameFree(input.name, id);
       try {
         await storage.transaction(async (tx) => {
-          const mismatched = await countStoresOfOtherTypes(tx, id, input.certStoreType);
+          const mismatched =
+            input.certStoreType === null ? 0 : await countStoresOfOtherTypes(tx, id, input.certStoreType);
           if (mismatched > 0) {
             throw conflictError(
               `Container '${existing.name}' (${id}) holds ${mismatched} store(s) of another type than ${input.certStoreType}; move them first`,
