@@ -50,9 +50,10 @@ export async function allRolesWithGrants(db: DatabaseExecutor): Promise<RoleWith
     db.selectFrom('roles').select(['id', 'name']).orderBy('name').orderBy('id').execute(),
     db.selectFrom('role_permissions').select(['role_id', 'permission']).orderBy('permission').execute(),
     db
-      .selectFrom('role_claims')
+      .selectFrom('role_claim_links')
+      .innerJoin('security_claims', 'security_claims.id', 'role_claim_links.claim_id')
       .select(['role_id', 'claim_type', 'claim_value', 'provider_scheme'])
-      .orderBy('id')
+      .orderBy('security_claims.id')
       .execute(),
   ]);
   return roles.map((role) => ({
