@@ -110,6 +110,33 @@ export async function findRole(db: DatabaseExecutor, id: number): Promise<RoleRe
   return record;
 }
 
+/** The given roles with their grants, ordered by name; ids with no role are left out. */
+export async function findRoles(db: DatabaseExecutor, ids: readonly number[]): Promise<RoleRecord[]> {
+  if (ids.length === 0) return [];
+  const roles = await db
+    .selectFrom('roles')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .orderBy('name')
+    .execute();
+  return withGrants(db, roles);
+}
+
+/** Ids of the roles holding any of these exact permission strings. */
+export async function roleIdsHolding(
+  db: DatabaseExecutor,
+  permissions: readonly string[],
+): Promise<number[]> {
+  if (permissions.length === 0) return [];
+  const rows = await db
+    .selectFrom('role_permissions')
+    .select('role_id')
+    .distinct()
+    .where('permission', 'in', permissions)
+    .execute();
+  return rows.map((row) => row.role_id);
+}
+
 export async function insertRole(db: DatabaseExecutor, input: RoleInput): Promise<number> {
   const { id } = await db
     .insertInto('roles')

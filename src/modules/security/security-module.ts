@@ -3,6 +3,9 @@ import type { Storage } from '../../storage/storage.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { accessRoutes } from './access-routes.js';
 import { createAccessService } from './access-service.js';
+import { claimRoutes } from './claim-routes.js';
+import { createClaimService } from './claim-service.js';
+import { legacyRoleRoutes } from './legacy-role-routes.js';
 import { permissionRoutes } from './permission-routes.js';
 import { roleRoutes } from './role-routes.js';
 import { createRoleService } from './role-service.js';
@@ -17,7 +20,15 @@ export function createSecurityModule(dependencies: {
   const users = createUserService(dependencies);
   const roles = createRoleService(dependencies);
   const access = createAccessService(dependencies);
-  const registrars = [userRoutes(users), roleRoutes(roles), permissionRoutes(roles), accessRoutes(access)];
+  const claims = createClaimService(dependencies);
+  const registrars = [
+    userRoutes(users),
+    roleRoutes(roles),
+    permissionRoutes(roles),
+    accessRoutes(access),
+    legacyRoleRoutes(roles),
+    claimRoutes(claims),
+  ];
   return (app) => {
     for (const register of registrars) register(app);
   };
