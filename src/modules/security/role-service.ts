@@ -365,7 +365,7 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
 
     async copy(actor, id, draft) {
       const source = await requireRole(id);
-      const role = await writeRole(
+      return writeRole(
         actor,
         {
           name: draft.name,
@@ -377,7 +377,6 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
         },
         undefined,
       );
-      return role;
     },
 
     globalPermissions: async (id) => legacyPermissionsGranted((await requireRole(id)).permissions),
