@@ -10,7 +10,8 @@ export interface Database {
   users: UserTable;
   roles: RoleTable;
   role_permissions: RolePermissionTable;
-  role_claims: RoleClaimTable;
+  security_claims: SecurityClaimTable;
+  role_claim_links: RoleClaimLinkTable;
   security_version: SecurityVersionTable;
   permission_sets: PermissionSetTable;
   audit_log: AuditLogTable;
@@ -70,13 +71,18 @@ export interface RolePermissionTable {
   permission: string;
 }
 
-export interface RoleClaimTable {
+/** A claim (User, Group, OAuth...) as a record of its own; the legacy API's identities are its User and Group claims. */
+export interface SecurityClaimTable {
   id: Generated<number>;
-  role_id: number;
   claim_type: string;
   claim_value: string;
   provider_scheme: string;
   description: string;
+}
+
+export interface RoleClaimLinkTable {
+  role_id: number;
+  claim_id: number;
 }
 
 export interface PermissionSetTable {

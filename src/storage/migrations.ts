@@ -368,6 +368,53 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
         await rebuildSqliteContainersWithNullableType(db);
       },
     },
+    '007-legacy-security': {
+      async up(db: Kysely<unknown>) {
+        // Claims become records of their own that roles link to, as in Keyfactor: the legacy API creates
+        // claims (and identities, which are User and Group claims) before any role holds them, and one claim
+        // held by several roles is one record with one id.
+        await withId(db.schema.createTable('security_claims'))
+          .addColumn('claim_type', 'text', notNull)
+          .addColumn('claim_value', 'text', notNull)
+          .addColumn('provider_scheme', 'text', notNull)
+          .addColumn('description', 'text', notNull)
+          .execute();
+        // Claims match without regard to the case of value and scheme, so they are unique the same way.
+        await sql`create unique index security_claims_unique
+          on security_claims (claim_type, lower(claim_value), lower(provider_scheme))`.execute(db);
+        await db.schema
+          .createTable('role_claim_links')
+          .addColumn('role_id', 'integer', (column) =>
+            column.notNull().references('roles.id').onDelete('cascade'),
+          )
+          .addColumn('claim_id', 'integer', (column) =>
+            column.notNull().references('security_claims.id').onDelete('cascade'),
+          )
+          .addPrimaryKeyConstraint('role_claim_links_pk', ['role_id', 'claim_id'])
+          .execute();
+        await db.schema
+          .createIndex('role_claim_links_claim')
+          .on('role_claim_links')
+          .column('claim_id')
+          .execute();
+
+        // Existing role claims that differ only in case become one claim, keeping the first one's spelling.
+        await sql`insert into security_claims (claim_type, claim_value, provider_scheme, description)
+          select claim_type, claim_value, provider_scheme, description from role_claims first_claim
+          where first_claim.id = (select min(other.id) from role_claims other
+            where other.claim_type = first_claim.claim_type
+              and lower(other.claim_value) = lower(first_claim.claim_value)
+              and lower(other.provider_scheme) = lower(first_claim.provider_scheme))
+          order by first_claim.id`.execute(db);
+        await sql`insert into role_claim_links (role_id, claim_id)
+          select distinct role_claims.role_id, security_claims.id from role_claims
+          join security_claims on security_claims.claim_type = role_claims.claim_type
+            and lower(security_claims.claim_value) = lower(role_claims.claim_value)
+            and lower(security_claims.provider_scheme) = lower(role_claims.provider_scheme)`.execute(db);
+        await db.schema.dropTable('role_claims').execute();
+        await createSecurityVersionTriggers(db, dialect, ['security_claims', 'role_claim_links']);
+      },
+    },
   };
 }
 
@@ -425,5 +472,35 @@ async function rebuildSqliteContainersWithNullableType(db: Kysely<unknown>): Pro
   }
 }
 
-/** Every table an authenticated caller's identity or permissions are read from. */
+/**
+ * Bumps the security version on every change to these tables, as migration 004 does for the tables it
+ * names. Every table an authenticated caller's identity or permissions are read from needs these triggers.
+ */
+async function createSecurityVersionTriggers(
+  db: Kysely<unknown>,
+  dialect: DialectName,
+  tables: readonly string[],
+): Promise<void> {
+  for (const table of tables) {
+    if (dialect === 'postgres') {
+      await sql
+        .raw(
+          `create trigger ${table}_bumps_security_version after insert or update or delete on ${table} ` +
+            'for each statement execute function bump_security_version()',
+        )
+        .execute(db);
+      continue;
+    }
+    for (const event of ['insert', 'update', 'delete']) {
+      await sql
+        .raw(
+          `create trigger ${table}_${event}_bumps_security_version after ${event} on ${table} ` +
+            'begin update security_version set version = version + 1 where id = 1; end',
+        )
+        .execute(db);
+    }
+  }
+}
+
+/** The tables migration 004 gave security-version triggers (role_claims was replaced in 007). */
 const securityTables = ['users', 'roles', 'role_claims', 'role_permissions'] as const;

@@ -82,18 +82,27 @@ describeEachDialect('local users', (server) => {
       .values({ role_id: role.id, permission: '/security/read/' })
       .execute();
     assert.equal((await readUsers()).status, 200);
-    await db.deleteFrom('role_claims').where('role_id', '=', role.id).execute();
+    await db.deleteFrom('role_claim_links').where('role_id', '=', role.id).execute();
     assert.equal((await readUsers()).status, 403);
 
+    const claim = await db
+      .insertInto('security_claims')
+      .values({ claim_type: 'Group', claim_value: 'AUDITORS', provider_scheme: '', description: 'auditors' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.insertInto('role_claim_links').values({ role_id: role.id, claim_id: claim.id }).execute();
+    assert.equal((await readUsers()).status, 200);
+    // Renaming a claim the caller is matched by is a change to security_claims alone.
     await db
-      .insertInto('role_claims')
-      .values({
-        role_id: role.id,
-        claim_type: 'Group',
-        claim_value: 'AUDITORS',
-        provider_scheme: '',
-        description: 'auditors',
-      })
+      .updateTable('security_claims')
+      .set({ claim_value: 'others' })
+      .where('id', '=', claim.id)
+      .execute();
+    assert.equal((await readUsers()).status, 403);
+    await db
+      .updateTable('security_claims')
+      .set({ claim_value: 'AUDITORS' })
+      .where('id', '=', claim.id)
       .execute();
     assert.equal((await readUsers()).status, 200);
     await db.updateTable('users').set({ groups_json: '[]' }).where('username', '=', 'kate').execute();

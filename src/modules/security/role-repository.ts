@@ -59,7 +59,20 @@ async function withGrants(db: DatabaseExecutor, roles: readonly RoleRow[]): Prom
   const ids = roles.map((role) => role.id);
   const [permissions, claims] = await Promise.all([
     db.selectFrom('role_permissions').selectAll().where('role_id', 'in', ids).orderBy('permission').execute(),
-    db.selectFrom('role_claims').selectAll().where('role_id', 'in', ids).orderBy('id').execute(),
+    db
+      .selectFrom('role_claim_links')
+      .innerJoin('security_claims', 'security_claims.id', 'role_claim_links.claim_id')
+      .select([
+        'role_claim_links.role_id',
+        'security_claims.id',
+        'security_claims.claim_type',
+        'security_claims.claim_value',
+        'security_claims.provider_scheme',
+        'security_claims.description',
+      ])
+      .where('role_claim_links.role_id', 'in', ids)
+      .orderBy('security_claims.id')
+      .execute(),
   ]);
   return roles.map((role) => ({
     id: role.id,
@@ -97,6 +110,33 @@ export async function findRole(db: DatabaseExecutor, id: number): Promise<RoleRe
   return record;
 }
 
+/** The given roles with their grants, ordered by name; ids with no role are left out. */
+export async function findRoles(db: DatabaseExecutor, ids: readonly number[]): Promise<RoleRecord[]> {
+  if (ids.length === 0) return [];
+  const roles = await db
+    .selectFrom('roles')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .orderBy('name')
+    .execute();
+  return withGrants(db, roles);
+}
+
+/** Ids of the roles holding any of these exact permission strings. */
+export async function roleIdsHolding(
+  db: DatabaseExecutor,
+  permissions: readonly string[],
+): Promise<number[]> {
+  if (permissions.length === 0) return [];
+  const rows = await db
+    .selectFrom('role_permissions')
+    .select('role_id')
+    .distinct()
+    .where('permission', 'in', permissions)
+    .execute();
+  return rows.map((row) => row.role_id);
+}
+
 export async function insertRole(db: DatabaseExecutor, input: RoleInput): Promise<number> {
   const { id } = await db
     .insertInto('roles')
@@ -129,24 +169,87 @@ export async function updateRole(db: DatabaseExecutor, id: number, input: RoleIn
   await replaceRoleClaims(db, id, input.claims);
 }
 
+/**
+ * Links the role to exactly these claims, creating those that do not exist yet. A claim is one record shared
+ * by every role holding it, so an existing claim keeps its spelling; a non-empty description sent with it
+ * replaces the stored one.
+ */
 async function replaceRoleClaims(
   db: DatabaseExecutor,
   id: number,
   claims: readonly Omit<RoleClaim, 'id'>[],
 ): Promise<void> {
-  await db.deleteFrom('role_claims').where('role_id', '=', id).execute();
-  if (claims.length === 0) return;
+  const claimIds: number[] = [];
+  for (const claim of claims) claimIds.push(await ensureClaim(db, claim));
+  await replaceRoleClaimLinks(db, id, claimIds);
+}
+
+/** The id of the claim with this type, value and scheme (without regard to case), created if missing. */
+export async function ensureClaim(db: DatabaseExecutor, claim: Omit<RoleClaim, 'id'>): Promise<number> {
+  // Concurrent writers may create the same claim; the unique index lets one win and the other reads it.
   await db
-    .insertInto('role_claims')
-    .values(
-      claims.map((claim) => ({
-        role_id: id,
-        claim_type: claim.claimType,
-        claim_value: claim.claimValue,
-        provider_scheme: claim.providerScheme,
-        description: claim.description,
-      })),
-    )
+    .insertInto('security_claims')
+    .values({
+      claim_type: claim.claimType,
+      claim_value: claim.claimValue,
+      provider_scheme: claim.providerScheme,
+      description: claim.description,
+    })
+    .onConflict((conflict) => conflict.doNothing())
+    .execute();
+  const existing = await findClaimByKey(db, claim);
+  if (existing === undefined) throw new Error('a claim just ensured is missing');
+  if (claim.description !== '' && existing.description !== claim.description) {
+    await db
+      .updateTable('security_claims')
+      .set({ description: claim.description })
+      .where('id', '=', existing.id)
+      .execute();
+  }
+  return existing.id;
+}
+
+export async function findClaimByKey(
+  db: DatabaseExecutor,
+  key: { claimType: string; claimValue: string; providerScheme: string },
+): Promise<RoleClaim | undefined> {
+  const row = await db
+    .selectFrom('security_claims')
+    .selectAll()
+    .where('claim_type', '=', key.claimType)
+    .where(sql<string>`lower(claim_value)`, '=', key.claimValue.toLowerCase())
+    .where(sql<string>`lower(provider_scheme)`, '=', key.providerScheme.toLowerCase())
+    .executeTakeFirst();
+  return row === undefined ? undefined : toClaim(row);
+}
+
+export function toClaim(row: {
+  id: number;
+  claim_type: string;
+  claim_value: string;
+  provider_scheme: string;
+  description: string;
+}): RoleClaim {
+  return {
+    id: row.id,
+    claimType: row.claim_type,
+    claimValue: row.claim_value,
+    providerScheme: row.provider_scheme,
+    description: row.description,
+  };
+}
+
+export async function replaceRoleClaimLinks(
+  db: DatabaseExecutor,
+  roleId: number,
+  claimIds: readonly number[],
+): Promise<void> {
+  await db.deleteFrom('role_claim_links').where('role_id', '=', roleId).execute();
+  const unique = [...new Set(claimIds)];
+  if (unique.length === 0) return;
+  await db
+    .insertInto('role_claim_links')
+    .values(unique.map((claimId) => ({ role_id: roleId, claim_id: claimId })))
     .execute();
 }
 
@@ -175,11 +278,12 @@ export async function permissionsForIdentity(
   groups: readonly string[],
 ): Promise<string[]> {
   const rows = await db
-    .selectFrom('role_claims')
-    .innerJoin('role_permissions', 'role_permissions.role_id', 'role_claims.role_id')
+    .selectFrom('security_claims')
+    .innerJoin('role_claim_links', 'role_claim_links.claim_id', 'security_claims.id')
+    .innerJoin('role_permissions', 'role_permissions.role_id', 'role_claim_links.role_id')
     .select('role_permissions.permission')
     .distinct()
-    .where((eb) => claimMatches(eb, username, groups))
+    .where((eb) => identityMatches(eb, username, groups))
     .execute();
   return rows.map((row) => row.permission);
 }
@@ -190,34 +294,93 @@ export async function rolesForIdentity(
   groups: readonly string[],
 ): Promise<string[]> {
   const rows = await db
-    .selectFrom('role_claims')
-    .innerJoin('roles', 'roles.id', 'role_claims.role_id')
+    .selectFrom('security_claims')
+    .innerJoin('role_claim_links', 'role_claim_links.claim_id', 'security_claims.id')
+    .innerJoin('roles', 'roles.id', 'role_claim_links.role_id')
     .select('roles.name')
     .distinct()
-    .where((eb) => claimMatches(eb, username, groups))
+    .where((eb) => identityMatches(eb, username, groups))
     .orderBy('roles.name')
     .execute();
   return rows.map((row) => row.name);
 }
 
+export interface PresentedClaim {
+  claimType: string;
+  claimValue: string;
+  providerScheme: string;
+}
+
+/**
+ * Every permission granted through roles holding one of these claims (as an external identity provider
+ * presents them); type, value and scheme match without regard to case.
+ */
+export async function permissionsForClaims(
+  db: DatabaseExecutor,
+  claims: readonly PresentedClaim[],
+): Promise<string[]> {
+  if (claims.length === 0) return [];
+  const rows = await db
+    .selectFrom('security_claims')
+    .innerJoin('role_claim_links', 'role_claim_links.claim_id', 'security_claims.id')
+    .innerJoin('role_permissions', 'role_permissions.role_id', 'role_claim_links.role_id')
+    .select('role_permissions.permission')
+    .distinct()
+    .where((eb) => presentedClaimsMatch(eb, claims))
+    .execute();
+  return rows.map((row) => row.permission);
+}
+
+export async function rolesForClaims(
+  db: DatabaseExecutor,
+  claims: readonly PresentedClaim[],
+): Promise<string[]> {
+  if (claims.length === 0) return [];
+  const rows = await db
+    .selectFrom('security_claims')
+    .innerJoin('role_claim_links', 'role_claim_links.claim_id', 'security_claims.id')
+    .innerJoin('roles', 'roles.id', 'role_claim_links.role_id')
+    .select('roles.name')
+    .distinct()
+    .where((eb) => presentedClaimsMatch(eb, claims))
+    .orderBy('roles.name')
+    .execute();
+  return rows.map((row) => row.name);
+}
+
+function presentedClaimsMatch(
+  eb: ExpressionBuilder<Database, 'security_claims'>,
+  claims: readonly PresentedClaim[],
+) {
+  return eb.or(
+    claims.map((claim) =>
+      eb.and([
+        eb(sql<string>`lower(security_claims.claim_type)`, '=', claim.claimType.toLowerCase()),
+        eb(sql<string>`lower(security_claims.claim_value)`, '=', claim.claimValue.toLowerCase()),
+        eb(sql<string>`lower(security_claims.provider_scheme)`, '=', claim.providerScheme.toLowerCase()),
+      ]),
+    ),
+  );
+}
+
 // A `User` claim names the user and a `Group` claim one of the user's groups, both without regard to case.
-function claimMatches(
-  eb: ExpressionBuilder<Database, 'role_claims'>,
+function identityMatches(
+  eb: ExpressionBuilder<Database, 'security_claims'>,
   username: string,
   groups: readonly string[],
 ) {
   const loweredGroups = groups.map((group) => group.toLowerCase());
   return eb.or([
     eb.and([
-      eb('role_claims.claim_type', '=', 'User'),
-      eb(sql<string>`lower(role_claims.claim_value)`, '=', username.toLowerCase()),
+      eb('security_claims.claim_type', '=', 'User'),
+      eb(sql<string>`lower(security_claims.claim_value)`, '=', username.toLowerCase()),
     ]),
     ...(loweredGroups.length === 0
       ? []
       : [
           eb.and([
-            eb('role_claims.claim_type', '=', 'Group'),
-            eb(sql<string>`lower(role_claims.claim_value)`, 'in', loweredGroups),
+            eb('security_claims.claim_type', '=', 'Group'),
+            eb(sql<string>`lower(security_claims.claim_value)`, 'in', loweredGroups),
           ]),
         ]),
   ]);
@@ -294,11 +457,12 @@ export async function lockPermissionSet(db: DatabaseExecutor, id: string): Promi
  */
 export async function someUserHoldsRoot(db: DatabaseExecutor): Promise<boolean> {
   const claims = await db
-    .selectFrom('role_claims')
-    .innerJoin('role_permissions', 'role_permissions.role_id', 'role_claims.role_id')
-    .select(['role_claims.claim_type', 'role_claims.claim_value'])
+    .selectFrom('security_claims')
+    .innerJoin('role_claim_links', 'role_claim_links.claim_id', 'security_claims.id')
+    .innerJoin('role_permissions', 'role_permissions.role_id', 'role_claim_links.role_id')
+    .select(['security_claims.claim_type', 'security_claims.claim_value'])
     .where('role_permissions.permission', '=', '/')
-    .where('role_claims.claim_type', 'in', ['User', 'Group'])
+    .where('security_claims.claim_type', 'in', ['User', 'Group'])
     .execute();
   if (claims.length === 0) return false;
   const users = await db.selectFrom('users').select(['username', 'groups_json']).execute();

@@ -42,7 +42,7 @@ const versionNote =
  * Keyfactor names the identity provider behind each claim. Strongroom has no provider records, so each
  * authentication scheme stands for one, with an id derived from its name so it is the same on every node.
  */
-function identityProvider(scheme: string) {
+export function identityProvider(scheme: string) {
   const digest = createHash('sha256')
     .update(`strongroom-identity-provider:${scheme.toLowerCase()}`)
     .digest('hex');
@@ -85,7 +85,7 @@ function toRoleSummary(role: RoleRecord): RoleSummaryResponse {
   };
 }
 
-function toLegacyRole(role: RoleRecord): LegacyRoleResponse {
+export function toLegacyRole(role: RoleRecord): LegacyRoleResponse {
   return {
     Id: role.id,
     Name: role.name,

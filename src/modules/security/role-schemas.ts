@@ -42,7 +42,7 @@ const maxObjectGrants = 1000;
 
 const PermissionStrings = Nullable(BoundedArray(BoundedString(permissionMaxLength), maxPermissionsPerRole));
 
-const ClaimRequest = Type.Object({
+export const ClaimRequest = Type.Object({
   ClaimType: NamedIntegerEnum(
     claimTypeNumbers,
     'User, Group, Computer, OAuthOid, OAuthRole, OAuthSubject or OAuthClientId (0-6)',
@@ -86,7 +86,7 @@ const ClaimProviderResponse = Type.Object({
   DisplayName: Type.String(),
 });
 
-const ClaimResponse = Type.Object({
+export const ClaimResponse = Type.Object({
   Id: Type.Integer(),
   Description: Type.String(),
   ClaimType: Type.String({ description: 'The claim type by name, e.g. User or Group' }),
@@ -202,7 +202,7 @@ export type PermissionSetResponse = Static<typeof PermissionSetResponse>;
 
 export const PermissionSetIdParams = Type.Object({ id: Guid('The permission set id') });
 
-const LegacyPermissionResponse = Type.Object({ Area: Type.String(), Permission: Type.String() });
+export const LegacyPermissionResponse = Type.Object({ Area: Type.String(), Permission: Type.String() });
 
 /** `GET /Security/My`: Keyfactor's `SecurityMyResponse`. */
 export const MyResponse = Type.Object({

@@ -5,25 +5,37 @@ import { isForeignKeyViolation, isUniqueViolation } from '../../storage/storage.
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Actor } from './actor.js';
 import { globalPermissionSetId } from './admin-bootstrap.js';
+import { findClaims } from './claim-repository.js';
+import type { LegacyPermission } from './legacy-permissions.js';
 import {
   applyLegacyPermissions,
+  legacyGranularPermissions,
+  legacyPermissionsGranted,
   parseLegacyPermission,
   parseObjectPermission,
 } from './legacy-permissions.js';
 import type { ScopedPermissionBase } from './permission-catalog.js';
-import { normalizePermission, parseScopedPermission, permissionCatalog } from './permission-catalog.js';
+import {
+  normalizePermission,
+  parseScopedPermission,
+  permissionCatalog,
+  scopedPermissionBases,
+} from './permission-catalog.js';
 import type { RoleClaim, RoleInput, RoleRecord } from './role-repository.js';
 import {
   containerNames,
   deleteRole,
   findPermissionSet,
   findRole,
+  findRoles,
   insertRole,
   listPermissionSets,
   listRoles,
   lockPermissionSet,
   pamProviderNames,
+  replaceRoleClaimLinks,
   replaceRolePermissions,
+  roleIdsHolding,
   rolesForIdentity,
   someUserHoldsRoot,
   updateRole,
@@ -94,6 +106,30 @@ export interface RoleService {
   permissionSets(): Promise<PermissionSet[]>;
   permissionSet(id: string): Promise<PermissionSet>;
   rolesOf(actor: Actor): Promise<string[]>;
+  copy(
+    actor: Actor,
+    id: number,
+    draft: { name: string; description: string; emailAddress: string | null | undefined },
+  ): Promise<RoleRecord>;
+  globalPermissions(id: number): Promise<LegacyPermission[]>;
+  changeGlobalPermissions(
+    actor: Actor,
+    id: number,
+    pairs: readonly LegacyPermission[],
+    mode: 'replace' | 'add',
+  ): Promise<LegacyPermission[]>;
+  permissionSummary(id: number): Promise<RolePermissionView[]>;
+  identities(id: number): Promise<RoleClaim[]>;
+  replaceIdentities(actor: Actor, id: number, claimIds: readonly number[]): Promise<RoleClaim[]>;
+  containerRoles(containerId: number): Promise<{ role: RoleRecord; bases: ScopedPermissionBase[] }[]>;
+}
+
+/** One line of `GET /Security/Roles/{id}/Permissions`: a v1 global pair, or a per-object grant. */
+export interface RolePermissionView {
+  type: 'Global' | 'Container' | 'PamProvider';
+  area: string;
+  permission: string;
+  objectId: number | undefined;
 }
 
 /** The provider scheme of identities Strongroom authenticates itself (HTTP Basic against local users). */
@@ -122,28 +158,6 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
     const set = await findPermissionSet(storage.db, id);
     if (set === undefined) throw validationError(`'PermissionSetId': permission set '${id}' does not exist`);
     return set.id;
-  }
-
-  /**
-   * Runs a change to an existing role so that it can never take `/` from the last user holding it, or nobody
-   * could manage security again. Every such change takes one shared lock first, so concurrent changes run one
-   * after another and each judges the state the previous one left; a refusal throws inside the transaction
-   * and so undoes the change.
-   */
-  async function keepingAdministrator<T>(
-    tx: DatabaseTransaction,
-    roleName: string,
-    change: () => Promise<T>,
-  ): Promise<T> {
-    await lockPermissionSet(tx, globalPermissionSetId);
-    const hadAdministrator = await someUserHoldsRoot(tx);
-    const result = await change();
-    if (hadAdministrator && !(await someUserHoldsRoot(tx))) {
-      throw conflictError(
-        `This change to security role '${roleName}' would leave no user holding '/' (full administration); grant '/' to another user first`,
-      );
-    }
-    return result;
   }
 
   async function writeRole(
@@ -182,12 +196,14 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
   async function writePermissions(actor: Actor, role: RoleRecord, permissions: string[]): Promise<void> {
     requireHeld(actor, permissions, undefined);
     requireHeld(actor, role.permissions, role.name);
-    await storage.transaction(async (tx) => {
-      await replaceRolePermissions(tx, role.id, permissions);
-      await recordRoleChange(tx, actor, 'Updated', role, {
-        permissions: difference(role.permissions, permissions),
-      });
-    });
+    await storage.transaction((tx) =>
+      keepingAdministrator(tx, role.name, async () => {
+        await replaceRolePermissions(tx, role.id, permissions);
+        await recordRoleChange(tx, actor, 'Updated', role, {
+          permissions: difference(role.permissions, permissions),
+        });
+      }),
+    );
   }
 
   async function recordRoleChange(
@@ -346,6 +362,102 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
     },
 
     rolesOf: (actor) => rolesForIdentity(storage.db, actor.username, actor.groups),
+
+    async copy(actor, id, draft) {
+      const source = await requireRole(id);
+      return writeRole(
+        actor,
+        {
+          name: draft.name,
+          description: draft.description,
+          emailAddress: draft.emailAddress ?? null,
+          permissionSetId: source.permissionSetId,
+          permissions: source.permissions,
+          claims: source.claims,
+        },
+        undefined,
+      );
+    },
+
+    globalPermissions: async (id) => legacyPermissionsGranted((await requireRole(id)).permissions),
+
+    async changeGlobalPermissions(actor, id, pairs, mode) {
+      const role = await requireChangeableRole(id);
+      const accessControl = dedupe(
+        pairs.map((pair) => {
+          const parsed = parseLegacyPermission(`${pair.area}:${pair.permission}`);
+          if (!parsed.ok) throw validationError(`Invalid 'Permissions': ${parsed.reason}`);
+          return parsed.accessControl;
+        }),
+      );
+      const permissions =
+        mode === 'add'
+          ? dedupe([...role.permissions, ...accessControl])
+          : applyLegacyPermissions(role.permissions, accessControl);
+      await writePermissions(actor, role, permissions);
+      return legacyPermissionsGranted(permissions);
+    },
+
+    async permissionSummary(id) {
+      const role = await requireRole(id);
+      const global = legacyPermissionsGranted(role.permissions).map((pair) => ({
+        type: 'Global' as const,
+        ...pair,
+        objectId: undefined,
+      }));
+      const scoped = legacyGranularPermissions(role.permissions).map((grant) => ({
+        type: grant.area === 'PrivilegedAccessManagement' ? ('PamProvider' as const) : ('Container' as const),
+        area: grant.area,
+        permission: grant.permission,
+        objectId: grant.securableId,
+      }));
+      return [...global, ...scoped];
+    },
+
+    identities: async (id) => (await requireRole(id)).claims.filter(isIdentityClaim),
+
+    async replaceIdentities(actor, id, claimIds) {
+      const role = await requireChangeableRole(id);
+      const found = await findClaims(storage.db, claimIds);
+      const missing = claimIds.find(
+        (claimId) => !found.some((claim) => claim.id === claimId && isIdentityClaim(claim)),
+      );
+      if (missing !== undefined) throw notFoundError(`Security identity '${missing}' was not found`);
+      requireHeld(actor, role.permissions, role.name);
+      const claims = [...role.claims.filter((claim) => !isIdentityClaim(claim)), ...found];
+      await storage.transaction((tx) =>
+        keepingAdministrator(tx, role.name, async () => {
+          await replaceRoleClaimLinks(
+            tx,
+            role.id,
+            claims.map((claim) => claim.id),
+          );
+          await recordRoleChange(tx, actor, 'Updated', role, {
+            claims: difference(role.claims.map(describeClaim), claims.map(describeClaim)),
+          });
+        }),
+      );
+      return (await requireRole(id)).claims.filter(isIdentityClaim);
+    },
+
+    async containerRoles(containerId) {
+      const names = await containerNames(storage.db, [containerId]);
+      if (!names.has(containerId)) {
+        throw notFoundError(`Certificate store container '${containerId}' was not found`);
+      }
+      const bases = scopedPermissionBases.filter((base) => base.startsWith(containerArea));
+      const roleIds = await roleIdsHolding(
+        storage.db,
+        bases.map((base) => `${base}${containerId}/`),
+      );
+      const roles = await findRoles(storage.db, roleIds);
+      return roles.map((role) => ({
+        role,
+        bases: [...(scopedGrants(role.permissions, containerArea).get(containerId) ?? [])].sort(
+          byScopedBaseOrder,
+        ),
+      }));
+    },
   };
 }
 
@@ -384,6 +496,28 @@ function resolveClaims(list: ClaimList | undefined, current: readonly RoleClaim[
 }
 
 /**
+ * Runs a change to existing roles or claims so that it can never take `/` from the last user holding it, or
+ * nobody could manage security again. Every such change takes one shared lock first, so concurrent changes
+ * run one after another and each judges the state the previous one left; a refusal throws inside the
+ * transaction and so undoes the change.
+ */
+export async function keepingAdministrator<T>(
+  tx: DatabaseTransaction,
+  roleName: string,
+  change: () => Promise<T>,
+): Promise<T> {
+  await lockPermissionSet(tx, globalPermissionSetId);
+  const hadAdministrator = await someUserHoldsRoot(tx);
+  const result = await change();
+  if (hadAdministrator && !(await someUserHoldsRoot(tx))) {
+    throw conflictError(
+      `This change to security role '${roleName}' would leave no user holding '/' (full administration); grant '/' to another user first`,
+    );
+  }
+  return result;
+}
+
+/**
  * v1 identities are bare account names (`DOMAIN\name`). They replace the role's User and Group claims; a name
  * that is already one of its Group claims stays a group, any other becomes a User claim. Claims v1 cannot show
  * (OAuth and Computer) are kept. The domain is dropped because Strongroom's users have none.
@@ -412,7 +546,11 @@ function identitiesToClaims(
  * Managing a role is managing what it grants, so a caller may only grant, and only change or remove roles
  * holding, permissions they hold themselves. Without this, `/security/modify/` alone would be a way to `/`.
  */
-function requireHeld(actor: Actor, permissions: readonly string[], roleName: string | undefined): void {
+export function requireHeld(
+  actor: Actor,
+  permissions: readonly string[],
+  roleName: string | undefined,
+): void {
   const missing = permissions.find((permission) => {
     const scoped = parseScopedPermission(permission);
     if (scoped !== undefined) return !actor.permissions.has(scoped.base, scoped.objectId);
@@ -440,6 +578,10 @@ function scopedGrants(permissions: readonly string[], area: string): Map<number,
   return basesById;
 }
 
+export function isIdentityClaim(claim: { claimType: string }): boolean {
+  return claim.claimType === 'User' || claim.claimType === 'Group';
+}
+
 function isScopedIn(permission: string, area: string): boolean {
   return parseScopedPermission(permission)?.base.startsWith(area) === true;
 }
@@ -450,7 +592,7 @@ function byScopedBaseOrder(left: ScopedPermissionBase, right: ScopedPermissionBa
   return rank(left) - rank(right);
 }
 
-function describeClaim(claim: Omit<RoleClaim, 'id'>): string {
+export function describeClaim(claim: Omit<RoleClaim, 'id'>): string {
   return `${claim.claimType}:${claim.claimValue} (${claim.providerScheme})`;
 }
 

@@ -1,6 +1,11 @@
 import type { RouteRegistrar } from '../../http/app.js';
 import type { Storage } from '../../storage/storage.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
+import { accessRoutes } from './access-routes.js';
+import { createAccessService } from './access-service.js';
+import { claimRoutes } from './claim-routes.js';
+import { createClaimService } from './claim-service.js';
+import { legacyRoleRoutes } from './legacy-role-routes.js';
 import { permissionRoutes } from './permission-routes.js';
 import { roleRoutes } from './role-routes.js';
 import { createRoleService } from './role-service.js';
@@ -14,7 +19,16 @@ export function createSecurityModule(dependencies: {
 }): RouteRegistrar {
   const users = createUserService(dependencies);
   const roles = createRoleService(dependencies);
-  const registrars = [userRoutes(users), roleRoutes(roles), permissionRoutes(roles)];
+  const access = createAccessService(dependencies);
+  const claims = createClaimService(dependencies);
+  const registrars = [
+    userRoutes(users),
+    roleRoutes(roles),
+    permissionRoutes(roles),
+    accessRoutes(access),
+    legacyRoleRoutes(roles),
+    claimRoutes(claims),
+  ];
   return (app) => {
     for (const register of registrars) register(app);
   };
