@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -23,6 +25,7 @@ import {
   restoreEscapedQuery,
 } from './keyfactor-headers.js';
 import { normalizeQuery, normalizeToSchema } from './request-normalizer.js';
+import type { MetricsRecorder } from './metrics-recorder.js';
 import { isAllowed } from './route-access.js';
 import { serializerCompiler } from './serialization.js';
 import { validatorCompiler } from './validation.js';
@@ -44,7 +47,13 @@ export interface HttpOptions {
   authenticator: Authenticator;
   registrars: readonly RouteRegistrar[];
   version: string;
+  /** PEM certificate (with its chain) and key to serve HTTPS with; plain HTTP when absent. */
+  tls?: { cert: Buffer; key: Buffer };
+  metrics?: MetricsRecorder;
 }
+
+/** Older protocol versions have known weaknesses; every client Strongroom serves speaks 1.2 or 1.3. */
+export const minimumTlsVersion = 'TLSv1.2';
 
 /** Request fields pino must never write: credentials and anything that can carry a secret value. */
 export const redactedLogPaths = [
@@ -58,8 +67,17 @@ export const redactedLogPaths = [
 ];
 
 export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
+  const { tls, metrics } = options;
   const app = Fastify({
     logger: options.logger,
+    // Built here rather than through Fastify's `https` option so the instance keeps one server type; the
+    // certificate is replaced later through the server's setSecureContext (see reloadTls in the startup).
+    serverFactory: (handler) =>
+      tls === undefined
+        ? createHttpServer(handler)
+        : (createHttpsServer({ ...tls, minVersion: minimumTlsVersion }, handler) as unknown as ReturnType<
+            typeof createHttpServer
+          >),
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     rewriteUrl: (request) => restoreEscapedQuery(request.url ?? '/'),
@@ -100,6 +118,13 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
   });
 
   app.addHook('onResponse', (request, reply, done) => {
+    // The route template, never the URL: a request no route matched has none and shares one label value.
+    metrics?.requestAnswered(
+      request.method,
+      request.routeOptions.url,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     request.log.info(
       {
         method: request.method,
