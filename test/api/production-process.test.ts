@@ -1,0 +1,388 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest, Agent } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createStorage } from '../../src/storage/storage.js';
+import type { TestDatabase } from '../support/test-server.js';
+import { createTestDatabase, testDialects } from '../support/test-server.js';
+
+const projectRoot = join(import.meta.dirname, '..', '..');
+const cli = ['--import', 'tsx', join(projectRoot, 'src', 'cli', 'strongroom.ts')];
+const admin = { username: 'admin', password: 'admin-password-for-process-tests' };
+const adminAuthorization = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`;
+
+interface Running {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output(): { stdout: string; stderr: string };
+  /** Resolves once stdout contains the pattern; fails after a while with what was printed. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+}
+
+function run(args: string[], env: Record<string, string>): Running {
+  const child = spawn(process.execPath, [...cli, ...args], {
+    env: { PATH: process.env.PATH ?? '', STRONGROOM_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => ({ stdout, stderr }),
+    async waitFor(pattern, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = pattern.exec(stdout);
+        if (match !== null) return match;
+        if (Date.now() > deadline || child.exitCode !== null) {
+          assert.fail(`waited for ${String(pattern)}; stdout: ${stdout} stderr: ${stderr}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+  };
+}
+
+async function stop(running: Running): Promise<void> {
+  if (running.child.exitCode === null) running.child.kill('SIGKILL');
+  await running.exited;
+}
+
+function makeDevCert(directory: string): { certFile: string; keyFile: string; cert: Buffer } {
+  return { ...devCertPaths(directory), cert: readFileSync(join(directory, 'cert.pem')) };
+}
+
+function devCertPaths(directory: string) {
+  return { certFile: join(directory, 'cert.pem'), keyFile: join(directory, 'key.pem') };
+}
+
+async function devCert(directory: string): Promise<{ certFile: string; keyFile: string; cert: Buffer }> {
+  const made = run(['dev-cert', '--output', directory], {});
+  assert.equal(await made.exited, 0, made.output().stderr);
+  assert.match(made.output().stdout, /STRONGROOM_TLS_CERT_FILE=/);
+  return makeDevCert(directory);
+}
+
+interface HttpsAnswer {
+  status: number;
+  body: string;
+  /** Read while the response is open: the agent takes the socket back once it ends. */
+  socket: TLSSocket;
+  fingerprint: string;
+}
+
+function httpsGet(url: string, options: { agent?: Agent; ca: Buffer | Buffer[] }): Promise<HttpsAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      url,
+      { agent: options.agent, ca: options.ca },
+      (response: IncomingMessage) => {
+        const socket = response.socket as TLSSocket;
+        const fingerprint = socket.getPeerCertificate().fingerprint256;
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body, socket, fingerprint }));
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe('HTTPS served directly', () => {
+  let directory = '';
+  let server: Running | undefined;
+  let address = '';
+  let served: { certFile: string; keyFile: string; cert: Buffer } | undefined;
+
+  before(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'strongroom-tls-'));
+    served = await devCert(join(directory, 'served'));
+    server = run(['serve'], {
+      STRONGROOM_DATA_DIR: join(directory, 'data'),
+      STRONGROOM_PORT: '0',
+      STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64'),
+      STRONGROOM_TLS_CERT_FILE: served.certFile,
+      STRONGROOM_TLS_KEY_FILE: served.keyFile,
+      STRONGROOM_ADMIN_USERNAME: admin.username,
+      STRONGROOM_ADMIN_PASSWORD: admin.password,
+    });
+    address = (await server.waitFor(/listening on (https:\/\/\S+)/))[1] ?? '';
+  });
+  after(async () => {
+    if (server !== undefined) await stop(server);
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  test('dev-cert writes a self-signed pair for localhost with a key only its owner can read', () => {
+    assert.ok(served !== undefined);
+    assert.equal(statSync(served.keyFile).mode & 0o777, 0o600);
+    const certificate = new X509Certificate(served.cert);
+    assert.match(certificate.subjectAltName ?? '', /DNS:localhost/);
+    assert.match(certificate.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
+    assert.ok(certificate.verify(certificate.publicKey), 'self-signed');
+  });
+
+  test('dev-cert refuses to overwrite a key that exists', async () => {
+    const again = run(['dev-cert', '--output', join(directory, 'served')], {});
+    assert.equal(await again.exited, 2);
+    assert.match(again.output().stderr, /already exists/);
+  });
+
+  test('a client trusting the dev certificate gets real HTTPS answers; without trusting it, none', async () => {
+    assert.ok(served !== undefined);
+    const ready = await httpsGet(`${address}/strongroom/health/ready`, { ca: served.cert });
+    assert.equal(ready.status, 200);
+    assert.deepEqual(JSON.parse(ready.body), { Status: 'ready' });
+    assert.ok(ready.socket.encrypted);
+    await assert.rejects(
+      httpsGet(`${address}/strongroom/health/live`, { ca: [] }),
+      /self-signed|certificate/i,
+    );
+    const plain = await fetch(address.replace('https:', 'http:') + '/strongroom/health/live').catch(
+      (error: unknown) => error,
+    );
+    assert.ok(plain instanceof Error, 'plain HTTP on the TLS port must not be answered');
+  });
+
+  test('TLS 1.1 and older are refused; 1.2 and 1.3 are accepted', async () => {
+    assert.ok(served !== undefined);
+    const port = Number(new URL(address).port);
+    const handshake = (version: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3') =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({
+          host: '127.0.0.1',
+          port,
+          servername: 'localhost',
+          ca: served?.cert,
+          minVersion: version === 'TLSv1.1' ? 'TLSv1' : version,
+          maxVersion: version,
+        });
+        socket.once('secureConnect', () => {
+          const negotiated = socket.getProtocol() ?? '';
+          socket.end();
+          resolve(negotiated);
+        });
+        socket.once('error', reject);
+      });
+    assert.equal(await handshake('TLSv1.2'), 'TLSv1.2');
+    assert.equal(await handshake('TLSv1.3'), 'TLSv1.3');
+    await assert.rejects(handshake('TLSv1.1'));
+  });
+
+  test('SIGHUP serves renewed files to new connections without dropping an open one', async () => {
+    assert.ok(served !== undefined && server !== undefined);
+    const renewed = await devCert(join(directory, 'renewed'));
+    const trustBoth = [served.cert, renewed.cert];
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await httpsGet(`${address}/strongroom/health/live`, { agent, ca: trustBoth });
+      assert.equal(first.fingerprint, new X509Certificate(served.cert).fingerprint256);
+
+      copyFileSync(renewed.certFile, served.certFile);
+      copyFileSync(renewed.keyFile, served.keyFile);
+      server.child.kill('SIGHUP');
+      await server.waitFor(/reloaded the TLS certificate/);
+
+      // The open connection is the same socket, still on the certificate it was opened with.
+      const again = await httpsGet(`${address}/strongroom/health/live`, { agent, ca: trustBoth });
+      assert.equal(again.status, 200);
+      assert.equal(again.socket, first.socket);
+      assert.equal(again.fingerprint, new X509Certificate(served.cert).fingerprint256);
+
+      const fresh = await httpsGet(`${address}/strongroom/health/live`, { ca: trustBoth });
+      assert.equal(fresh.status, 200);
+      assert.equal(fresh.fingerprint, new X509Certificate(renewed.cert).fingerprint256);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  test('SIGHUP with unusable files keeps serving the current certificate and says why', async () => {
+    assert.ok(served !== undefined && server !== undefined);
+    const current = readFileSync(served.certFile);
+    writeFileSync(served.keyFile, 'not a key\n');
+    server.child.kill('SIGHUP');
+    const deadline = Date.now() + 10_000;
+    while (!server.output().stderr.includes('TLS reload failed') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.match(server.output().stderr, /TLS reload failed, still serving the previous certificate/);
+    assert.doesNotMatch(server.output().stderr, /not a key/);
+    const still = await httpsGet(`${address}/strongroom/health/live`, { ca: current });
+    assert.equal(still.status, 200);
+    assert.equal(still.fingerprint, new X509Certificate(current).fingerprint256);
+  });
+});
+
+describe('plain HTTP off loopback', () => {
+  let directory = '';
+  before(() => {
+    directory = mkdtempSync(join(tmpdir(), 'strongroom-plain-'));
+  });
+  after(() => rmSync(directory, { recursive: true, force: true }));
+
+  test('is refused at start with a message naming the fix', async () => {
+    const refused = run(['serve'], {
+      STRONGROOM_DATA_DIR: directory,
+      STRONGROOM_HOST: '0.0.0.0',
+      STRONGROOM_PORT: '0',
+    });
+    assert.equal(await refused.exited, 2);
+    const { stdout, stderr } = refused.output();
+    assert.match(stderr, /STRONGROOM_HOST '0\.0\.0\.0' is reachable from other machines/);
+    assert.match(stderr, /STRONGROOM_TLS_CERT_FILE/);
+    assert.match(stderr, /STRONGROOM_ALLOW_PLAINTEXT=true/);
+    assert.doesNotMatch(stdout, /listening/);
+  });
+
+  test('starts with a warning when STRONGROOM_ALLOW_PLAINTEXT=true says a proxy terminates TLS', async () => {
+    const allowed = run(['serve'], {
+      STRONGROOM_DATA_DIR: directory,
+      STRONGROOM_HOST: '0.0.0.0',
+      STRONGROOM_PORT: '0',
+      STRONGROOM_ALLOW_PLAINTEXT: 'true',
+      STRONGROOM_SHUTDOWN_GRACE_SECONDS: '0',
+    });
+    try {
+      const address = (await allowed.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
+      assert.match(
+        allowed.output().stderr,
+        /Serving plain HTTP on 0\.0\.0\.0 because STRONGROOM_ALLOW_PLAINTEXT=true/,
+      );
+      const port = new URL(address).port;
+      const live = await fetch(`http://127.0.0.1:${port}/strongroom/health/live`);
+      assert.equal(live.status, 200);
+      allowed.child.kill('SIGTERM');
+      assert.equal(await allowed.exited, 0);
+    } finally {
+      await stop(allowed);
+    }
+  });
+});
+
+/** Sends a request's head and the first half of its body, and hands back how to finish it. */
+function startSlowPost(port: number, path: string, body: string) {
+  const socket: Socket = netConnect({ host: '127.0.0.1', port });
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  const half = Math.floor(body.length / 2);
+  const connected = new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${adminAuthorization}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`,
+        () => resolve(),
+      );
+    });
+    socket.once('error', reject);
+  });
+  return {
+    connected,
+    finish(): Promise<string> {
+      socket.write(body.slice(half));
+      return new Promise((resolve, reject) => {
+        const deadline = Date.now() + 20_000;
+        const look = () => {
+          if (/\r\n\r\n/.test(received) && /^HTTP\/1\.1 \d+/.test(received)) resolve(received);
+          else if (Date.now() > deadline) reject(new Error(`no answer; got: ${received}`));
+          else setTimeout(look, 20);
+        };
+        look();
+      });
+    },
+    closed,
+    destroy: () => socket.destroy(),
+  };
+}
+
+for (const dialect of testDialects()) {
+  describe(`graceful shutdown on SIGTERM [${dialect}]`, () => {
+    let database: TestDatabase | undefined;
+    before(async () => {
+      database = await createTestDatabase(dialect);
+    });
+    after(async () => {
+      await database?.drop();
+    });
+
+    test('ready fails at once, new connections are refused after the grace period, the request in flight commits, exit 0', async () => {
+      assert.ok(database !== undefined);
+      const masterKey = database.masterKey.toString('base64');
+      const env = {
+        STRONGROOM_DATA_DIR: database.dataDir,
+        ...(database.databaseUrl === undefined ? {} : { STRONGROOM_DATABASE_URL: database.databaseUrl }),
+        STRONGROOM_MASTER_KEY: masterKey,
+        STRONGROOM_PORT: '0',
+        STRONGROOM_ADMIN_USERNAME: admin.username,
+        STRONGROOM_ADMIN_PASSWORD: admin.password,
+        STRONGROOM_SHUTDOWN_GRACE_SECONDS: '2',
+      };
+      const server = run(['serve'], env);
+      const slow = { destroy: () => undefined } as { destroy(): void };
+      try {
+        const address = (await server.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
+        const port = Number(new URL(address).port);
+        assert.equal((await fetch(`${address}/strongroom/health/ready`)).status, 200);
+
+        const username = `in-flight-${randomBytes(4).toString('hex')}`;
+        const body = JSON.stringify({ Username: username, Password: 'a-password-long-enough', Groups: [] });
+        const inFlight = startSlowPost(port, '/strongroom/users', body);
+        slow.destroy = inFlight.destroy;
+        await inFlight.connected;
+
+        const signalledAt = Date.now();
+        server.child.kill('SIGTERM');
+        await server.waitFor(/not ready from now on/);
+        // Within the grace period: still accepting connections, but telling load balancers to go away.
+        const ready = await fetch(`${address}/strongroom/health/ready`);
+        assert.equal(ready.status, 503);
+        assert.deepEqual(await ready.json(), { Status: 'unavailable' });
+        assert.ok(Date.now() - signalledAt < 2000, 'the 503 came inside the grace period');
+
+        await server.waitFor(/Closing: new connections are refused/);
+        await assert.rejects(fetch(`${address}/strongroom/health/live`), 'a new connection is refused');
+        assert.equal(server.child.exitCode, null, 'the process waits for the request in flight');
+
+        const answer = await inFlight.finish();
+        assert.match(answer, /^HTTP\/1\.1 200 /);
+        assert.match(answer, new RegExp(`"Username":"${username}"`));
+        assert.equal(await server.exited, 0);
+        assert.ok(Date.now() - signalledAt >= 2000);
+
+        // What the request was answered for is committed, and the audit chain (chained at close) verifies.
+        const storage = await createStorage({ databaseUrl: database.databaseUrl, dataDir: database.dataDir });
+        try {
+          const user = await storage.db
+            .selectFrom('users')
+            .select('username')
+            .where('username', '=', username)
+            .executeTakeFirst();
+          assert.deepEqual(user, { username });
+        } finally {
+          await storage.close();
+        }
+        const verify = run(['audit', 'verify'], env);
+        assert.equal(await verify.exited, 0, verify.output().stdout + verify.output().stderr);
+      } finally {
+        slow.destroy();
+        await stop(server);
+      }
+    });
+  });
+}
