@@ -87,6 +87,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     // Fastify answers a malformed URL itself, before any hook; this keeps even that in Keyfactor's error shape.
     frameworkErrors: answerMalformedUrl,
     ajv: { customOptions: { strict: false } },
+    // Fastify's own 503 while closing has its own body shape; the onRequest hook answers it in Keyfactor's.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -104,7 +106,19 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     }
   });
 
-  app.addHook('onRequest', async (request) => {
+  // Set when closing starts: requests that still arrive on an open keep-alive connection are turned away
+  // (with the connection) so the client retries on a node that is staying, while those in flight finish.
+  let isClosing = false;
+  app.addHook('preClose', (done) => {
+    isClosing = true;
+    done();
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (isClosing) {
+      void reply.header('connection', 'close');
+      throw new AppError('unavailable', 'This server is shutting down; send the request again');
+    }
     const access = request.routeOptions.config.access ?? { kind: 'public' };
     if (access.kind === 'public') return;
     request.actor = await authenticate(options.authenticator, request.headers.authorization);

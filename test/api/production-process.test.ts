@@ -12,9 +12,11 @@ import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Writable } from 'node:stream';
+import { createServer } from '../../src/startup/server.js';
 import { createStorage } from '../../src/storage/storage.js';
 import type { TestDatabase } from '../support/test-server.js';
-import { createTestDatabase, testDialects } from '../support/test-server.js';
+import { createTestDatabase, testConfig, testDialects } from '../support/test-server.js';
 
 const projectRoot = join(import.meta.dirname, '..', '..');
 const cli = ['--import', 'tsx', join(projectRoot, 'src', 'cli', 'strongroom.ts')];
@@ -294,12 +296,16 @@ function startSlowPost(port: number, path: string, body: string) {
   });
   return {
     connected,
-    finish(): Promise<string> {
-      socket.write(body.slice(half));
+    /** Sends the rest of the body (and any requests pipelined after it); resolves with that many answers. */
+    finish(pipelined = '', answers = 1): Promise<string> {
+      socket.write(body.slice(half) + pipelined);
       return new Promise((resolve, reject) => {
         const deadline = Date.now() + 20_000;
         const look = () => {
-          if (/\r\n\r\n/.test(received) && /^HTTP\/1\.1 \d+/.test(received)) resolve(received);
+          const complete = received
+            .split(/(?=HTTP\/1\.1 \d+)/)
+            .filter((answer) => /\r\n\r\n[^]*\S/.test(answer));
+          if (complete.length >= answers) resolve(received);
           else if (Date.now() > deadline) reject(new Error(`no answer; got: ${received}`));
           else setTimeout(look, 20);
         };
@@ -382,6 +388,52 @@ for (const dialect of testDialects()) {
       } finally {
         slow.destroy();
         await stop(server);
+      }
+    });
+  });
+}
+
+for (const dialect of testDialects()) {
+  describe(`closing with keep-alive connections open [${dialect}]`, () => {
+    test('a request arriving on an open connection while closing gets a Keyfactor 503 and the connection ends', async () => {
+      const database = await createTestDatabase(dialect);
+      const server = await createServer({
+        config: testConfig(database, { admin }),
+        logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+        warn: () => undefined,
+      });
+      let closing: Promise<void> | undefined;
+      try {
+        const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
+        const port = Number(new URL(address).port);
+        const body = JSON.stringify({
+          Username: 'pipelined',
+          Password: 'a-password-long-enough',
+          Groups: [],
+        });
+        const inFlight = startSlowPost(port, '/strongroom/users', body);
+        await inFlight.connected;
+        // Let the server read the head, so the request is in flight when closing starts.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        closing = server.close();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        // The rest of the body, then a second request pipelined on the same connection.
+        const answers = await inFlight.finish(
+          'GET /KeyfactorAPI/Status/HealthCheck HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+            `Authorization: ${adminAuthorization}\r\nx-keyfactor-requested-with: APIClient\r\n\r\n`,
+          2,
+        );
+        const [first, second] = answers.split(/(?=HTTP\/1\.1 )/);
+        assert.match(first ?? '', /^HTTP\/1\.1 200 /);
+        assert.match(second ?? '', /^HTTP\/1\.1 503 /);
+        assert.match(second ?? '', /connection: close/i);
+        const errorBody = JSON.parse((second ?? '').slice((second ?? '').indexOf('\r\n\r\n') + 4)) as unknown;
+        assert.deepEqual(Object.keys(errorBody as object).sort(), ['ErrorCode', 'Message']);
+        await inFlight.closed;
+        await closing;
+      } finally {
+        await (closing ?? server.close());
+        await database.drop();
       }
     });
   });
