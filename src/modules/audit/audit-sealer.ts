@@ -171,10 +171,13 @@ export function createAuditSealer(options: {
     sealNow: () => enqueue(sealPending),
     async lag() {
       const backlog = await unchainedEntryBacklog(storage.db);
-      const oldestAt = backlog.oldestTimestamp === undefined ? Number.NaN : Date.parse(backlog.oldestTimestamp);
+      const oldestAt =
+        backlog.oldestTimestamp === undefined ? Number.NaN : Date.parse(backlog.oldestTimestamp);
       return {
         unchainedEntries: backlog.count,
-        oldestUnchainedAgeSeconds: Number.isNaN(oldestAt) ? 0 : Math.max(0, (now().getTime() - oldestAt) / 1000),
+        oldestUnchainedAgeSeconds: Number.isNaN(oldestAt)
+          ? 0
+          : Math.max(0, (now().getTime() - oldestAt) / 1000),
       };
     },
     start(logger) {
