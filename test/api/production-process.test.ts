@@ -13,6 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
+import type { RouteRegistrar } from '../../src/http/app.js';
+import { buildHttpApp } from '../../src/http/app.js';
+import { publicAccess } from '../../src/http/route-access.js';
+import { readTlsMaterial } from '../../src/startup/tls-setup.js';
 import { createServer } from '../../src/startup/server.js';
 import { createStorage } from '../../src/storage/storage.js';
 import type { TestDatabase } from '../support/test-server.js';
@@ -184,6 +188,37 @@ describe('HTTPS served directly', () => {
     assert.equal(await handshake('TLSv1.2'), 'TLSv1.2');
     assert.equal(await handshake('TLSv1.3'), 'TLSv1.3');
     await assert.rejects(handshake('TLSv1.1'));
+  });
+
+  test('request.protocol tells a handler whether its request came over TLS', async () => {
+    assert.ok(served !== undefined);
+    const authenticator = {
+      authenticateBasic: () => Promise.reject(new Error('no authentication in this test')),
+    };
+    const probe: RouteRegistrar = (app) =>
+      app.get('/probe/protocol', { config: { access: publicAccess } }, async (request) => request.protocol);
+    const material = readTlsMaterial(served);
+    for (const tls of [material, undefined]) {
+      const app = await buildHttpApp({
+        logger: false,
+        bodyLimitBytes: 1024,
+        authenticator,
+        version: 'test',
+        registrars: [probe],
+        ...(tls === undefined ? {} : { tls }),
+      });
+      try {
+        const address = await app.listen({ host: '127.0.0.1', port: 0 });
+        if (tls === undefined) {
+          assert.equal(await (await fetch(`${address}/probe/protocol`)).text(), 'http');
+        } else {
+          const url = `${address.replace(/^http:/, 'https:')}/probe/protocol`;
+          assert.equal((await httpsGet(url, { ca: served.cert })).body, 'https');
+        }
+      } finally {
+        await app.close();
+      }
+    }
   });
 
   test('SIGHUP serves renewed files to new connections without dropping an open one', async () => {
