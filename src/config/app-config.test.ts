@@ -38,6 +38,7 @@ test('an empty environment gives the documented defaults', () => {
     allowPlaintext: false,
     metricsPort: undefined,
     shutdownGraceSeconds: 10,
+    trustedProxies: [],
   });
 });
 
@@ -59,6 +60,7 @@ test('empty-string variables count as unset', () => {
     'STRONGROOM_ALLOW_PLAINTEXT',
     'STRONGROOM_METRICS_PORT',
     'STRONGROOM_SHUTDOWN_GRACE_SECONDS',
+    'STRONGROOM_TRUSTED_PROXIES',
   ];
   const env = Object.fromEntries(names.map((name) => [name, '']));
   assert.deepEqual(loadConfig(env, cwd), loadConfig({}, cwd));
@@ -86,6 +88,7 @@ test('every variable is read and parsed', () => {
       STRONGROOM_ALLOW_PLAINTEXT: 'false',
       STRONGROOM_METRICS_PORT: '9464',
       STRONGROOM_SHUTDOWN_GRACE_SECONDS: '0',
+      STRONGROOM_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.7,fd00::/8',
     },
     cwd,
   );
@@ -103,6 +106,7 @@ test('every variable is read and parsed', () => {
     allowPlaintext: false,
     metricsPort: 9464,
     shutdownGraceSeconds: 0,
+    trustedProxies: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8'],
   });
 });
 
@@ -190,6 +194,16 @@ test('TLS needs both files, and the other production settings are checked', () =
     /^STRONGROOM_SHUTDOWN_GRACE_SECONDS must be an integer from 0 to 3600/,
   );
   assert.equal(loadConfig({ STRONGROOM_SHUTDOWN_GRACE_SECONDS: '3600' }, cwd).shutdownGraceSeconds, 3600);
+  for (const entry of ['proxy.example.com', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '10.0.0.1/']) {
+    assertOneProblem(
+      { STRONGROOM_TRUSTED_PROXIES: `127.0.0.1,${entry}` },
+      /^STRONGROOM_TRUSTED_PROXIES must be IP addresses or CIDR ranges separated by commas \(got '.*'\)$/,
+    );
+  }
+  assertOneProblem(
+    { STRONGROOM_TRUSTED_PROXIES: Array.from({ length: 65 }, (_, index) => `10.0.0.${index}`).join(',') },
+    /^STRONGROOM_TRUSTED_PROXIES lists more than 64 entries$/,
+  );
 });
 
 test('every log level is accepted', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseMasterKey } from '../crypto/master-key.js';
 
@@ -33,6 +34,11 @@ export interface AppConfig {
   metricsPort: number | undefined;
   /** How long after SIGTERM new connections are still accepted while load balancers see "not ready". */
   shutdownGraceSeconds: number;
+  /**
+   * Addresses or CIDR ranges of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (the client
+   * address and whether the client used TLS). Empty: the headers are ignored, as anyone could send them.
+   */
+  trustedProxies: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -162,6 +168,8 @@ export function loadConfig(
     3600,
   );
 
+  const trustedProxies = readTrustedProxies(read, problems);
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -179,7 +187,36 @@ export function loadConfig(
     allowPlaintext,
     metricsPort,
     shutdownGraceSeconds,
+    trustedProxies,
   };
+}
+
+const maxTrustedProxies = 64;
+
+function readTrustedProxies(read: (name: string) => string | undefined, problems: string[]): string[] {
+  const setting = read('STRONGROOM_TRUSTED_PROXIES');
+  if (setting === undefined) return [];
+  const entries = setting
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length > maxTrustedProxies) {
+    problems.push(`STRONGROOM_TRUSTED_PROXIES lists more than ${maxTrustedProxies} entries`);
+    return [];
+  }
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const isPrefixValid =
+      prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !isPrefixValid || extra !== undefined) {
+      problems.push(
+        `STRONGROOM_TRUSTED_PROXIES must be IP addresses or CIDR ranges separated by commas (got ${quote(entry)})`,
+      );
+    }
+  }
+  return entries;
 }
 
 /** Whether only this machine can reach an address; a host name other than localhost may resolve anywhere. */

@@ -50,6 +50,8 @@ export interface HttpOptions {
   /** PEM certificate (with its chain) and key to serve HTTPS with; plain HTTP when absent. */
   tls?: { cert: Buffer; key: Buffer };
   metrics?: MetricsRecorder;
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-* headers set request.ip and request.protocol. */
+  trustedProxies?: readonly string[];
 }
 
 /** Older protocol versions have known weaknesses; every client Strongroom serves speaks 1.2 or 1.3. */
@@ -79,6 +81,10 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
             typeof createHttpServer
           >),
     bodyLimit: options.bodyLimitBytes,
+    trustProxy:
+      options.trustedProxies !== undefined && options.trustedProxies.length > 0
+        ? [...options.trustedProxies]
+        : false,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     rewriteUrl: (request) => restoreEscapedQuery(request.url ?? '/'),
     requestIdHeader: false,

@@ -123,6 +123,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       authenticator,
       version: strongroomVersion,
       metrics,
+      trustedProxies: config.trustedProxies,
       ...(tls === undefined ? {} : { tls }),
       registrars: [
         healthRoutes({

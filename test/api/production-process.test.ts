@@ -266,6 +266,39 @@ describe('HTTPS served directly', () => {
   });
 });
 
+test('X-Forwarded-Proto and -For are believed from a trusted proxy only', async () => {
+  const authenticator = {
+    authenticateBasic: () => Promise.reject(new Error('no authentication in this test')),
+  };
+  const probe: RouteRegistrar = (app) =>
+    app.get('/probe/client', { config: { access: publicAccess } }, async (request) => ({
+      protocol: request.protocol,
+      ip: request.ip,
+    }));
+  const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' };
+  for (const [trustedProxies, expected] of [
+    [[], { protocol: 'http', ip: '127.0.0.1' }],
+    [['10.0.0.0/8'], { protocol: 'http', ip: '127.0.0.1' }],
+    [['127.0.0.1'], { protocol: 'https', ip: '203.0.113.9' }],
+  ] as const) {
+    const app = await buildHttpApp({
+      logger: false,
+      bodyLimitBytes: 1024,
+      authenticator,
+      version: 'test',
+      registrars: [probe],
+      trustedProxies,
+    });
+    try {
+      // inject() speaks from 127.0.0.1.
+      const response = await app.inject({ method: 'GET', url: '/probe/client', headers: forwarded });
+      assert.deepEqual(response.json(), expected, `trusting ${trustedProxies.join(',') || 'nobody'}`);
+    } finally {
+      await app.close();
+    }
+  }
+});
+
 describe('plain HTTP off loopback', () => {
   let directory = '';
   before(() => {

@@ -79,6 +79,7 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     allowPlaintext: false,
     metricsPort: undefined,
     shutdownGraceSeconds: 0,
+    trustedProxies: [],
     ...overrides,
   };
 }
