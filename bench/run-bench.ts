@@ -116,6 +116,8 @@ async function startStrongroom(purpose: string, profileDir?: string): Promise<Se
     STRONGROOM_ADMIN_USERNAME: credentials.username,
     STRONGROOM_ADMIN_PASSWORD: credentials.password,
     STRONGROOM_LOG_LEVEL: settings.logLevel,
+    // No load balancer has to notice the stop, so the server closes at once instead of after the grace period.
+    STRONGROOM_SHUTDOWN_GRACE_SECONDS: '0',
   });
   const headers = keyfactorHeaders(credentials);
   const server = await startServerProcess({

@@ -34,6 +34,11 @@ test('an empty environment gives the documented defaults', () => {
     logLevel: 'info',
     secretVersionsKept: 10,
     bodyLimitBytes: 1_048_576,
+    tls: undefined,
+    allowPlaintext: false,
+    metricsPort: undefined,
+    shutdownGraceSeconds: 10,
+    trustedProxies: [],
   });
 });
 
@@ -50,6 +55,12 @@ test('empty-string variables count as unset', () => {
     'STRONGROOM_LOG_LEVEL',
     'STRONGROOM_SECRET_VERSIONS_KEPT',
     'STRONGROOM_BODY_LIMIT_BYTES',
+    'STRONGROOM_TLS_CERT_FILE',
+    'STRONGROOM_TLS_KEY_FILE',
+    'STRONGROOM_ALLOW_PLAINTEXT',
+    'STRONGROOM_METRICS_PORT',
+    'STRONGROOM_SHUTDOWN_GRACE_SECONDS',
+    'STRONGROOM_TRUSTED_PROXIES',
   ];
   const env = Object.fromEntries(names.map((name) => [name, '']));
   assert.deepEqual(loadConfig(env, cwd), loadConfig({}, cwd));
@@ -72,6 +83,12 @@ test('every variable is read and parsed', () => {
       STRONGROOM_LOG_LEVEL: 'debug',
       STRONGROOM_SECRET_VERSIONS_KEPT: '0',
       STRONGROOM_BODY_LIMIT_BYTES: '2048',
+      STRONGROOM_TLS_CERT_FILE: 'tls/cert.pem',
+      STRONGROOM_TLS_KEY_FILE: '/etc/strongroom/key.pem',
+      STRONGROOM_ALLOW_PLAINTEXT: 'false',
+      STRONGROOM_METRICS_PORT: '9464',
+      STRONGROOM_SHUTDOWN_GRACE_SECONDS: '0',
+      STRONGROOM_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.7,fd00::/8',
     },
     cwd,
   );
@@ -85,6 +102,11 @@ test('every variable is read and parsed', () => {
     logLevel: 'debug',
     secretVersionsKept: 0,
     bodyLimitBytes: 2048,
+    tls: { certFile: join(cwd, 'tls', 'cert.pem'), keyFile: resolve('/etc/strongroom/key.pem') },
+    allowPlaintext: false,
+    metricsPort: 9464,
+    shutdownGraceSeconds: 0,
+    trustedProxies: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8'],
   });
 });
 
@@ -110,6 +132,7 @@ test('the postgres:// scheme, IPv6 hosts and range limits are accepted', () => {
   const config = loadConfig(
     {
       STRONGROOM_HOST: '::',
+      STRONGROOM_ALLOW_PLAINTEXT: 'TRUE',
       STRONGROOM_PORT: '0',
       STRONGROOM_DATABASE_URL: 'postgres://localhost/strongroom',
       STRONGROOM_SECRET_VERSIONS_KEPT: '1000',
@@ -127,6 +150,59 @@ test('the postgres:// scheme, IPv6 hosts and range limits are accepted', () => {
   assert.equal(
     loadConfig({ STRONGROOM_PORT: '65535', STRONGROOM_BODY_LIMIT_BYTES: '1024' }, cwd).port,
     65_535,
+  );
+});
+
+test('plain HTTP on an address other machines can reach is refused unless a proxy terminates TLS', () => {
+  for (const host of ['0.0.0.0', '::', '192.0.2.10', 'strongroom.example.com']) {
+    assertOneProblem(
+      { STRONGROOM_HOST: host },
+      /^STRONGROOM_HOST '.*' is reachable from other machines.*STRONGROOM_TLS_CERT_FILE.*STRONGROOM_ALLOW_PLAINTEXT=true/,
+    );
+    assert.equal(
+      loadConfig({ STRONGROOM_HOST: host, STRONGROOM_ALLOW_PLAINTEXT: 'true' }, cwd).allowPlaintext,
+      true,
+    );
+    const tlsEnv = { STRONGROOM_TLS_CERT_FILE: 'c.pem', STRONGROOM_TLS_KEY_FILE: 'k.pem' };
+    assert.equal(loadConfig({ STRONGROOM_HOST: host, ...tlsEnv }, cwd).host, host);
+  }
+  for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1']) {
+    assert.equal(loadConfig({ STRONGROOM_HOST: host }, cwd).host, host);
+  }
+});
+
+test('TLS needs both files, and the other production settings are checked', () => {
+  assertOneProblem(
+    { STRONGROOM_TLS_CERT_FILE: 'c.pem' },
+    /^Set both STRONGROOM_TLS_CERT_FILE and STRONGROOM_TLS_KEY_FILE/,
+  );
+  assertOneProblem(
+    { STRONGROOM_TLS_KEY_FILE: 'k.pem' },
+    /^Set both STRONGROOM_TLS_CERT_FILE and STRONGROOM_TLS_KEY_FILE/,
+  );
+  assertOneProblem(
+    { STRONGROOM_ALLOW_PLAINTEXT: 'yes' },
+    /^STRONGROOM_ALLOW_PLAINTEXT must be true or false \(got 'yes'\)$/,
+  );
+  assertOneProblem(
+    { STRONGROOM_METRICS_PORT: '0' },
+    /^STRONGROOM_METRICS_PORT must be an integer from 1 to 65535/,
+  );
+  assertOneProblem({ STRONGROOM_METRICS_PORT: '65536' }, /^STRONGROOM_METRICS_PORT/);
+  assertOneProblem(
+    { STRONGROOM_SHUTDOWN_GRACE_SECONDS: '3601' },
+    /^STRONGROOM_SHUTDOWN_GRACE_SECONDS must be an integer from 0 to 3600/,
+  );
+  assert.equal(loadConfig({ STRONGROOM_SHUTDOWN_GRACE_SECONDS: '3600' }, cwd).shutdownGraceSeconds, 3600);
+  for (const entry of ['proxy.example.com', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '10.0.0.1/']) {
+    assertOneProblem(
+      { STRONGROOM_TRUSTED_PROXIES: `127.0.0.1,${entry}` },
+      /^STRONGROOM_TRUSTED_PROXIES must be IP addresses or CIDR ranges separated by commas \(got '.*'\)$/,
+    );
+  }
+  assertOneProblem(
+    { STRONGROOM_TRUSTED_PROXIES: Array.from({ length: 65 }, (_, index) => `10.0.0.${index}`).join(',') },
+    /^STRONGROOM_TRUSTED_PROXIES lists more than 64 entries$/,
   );
 });
 

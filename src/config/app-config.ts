@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseMasterKey } from '../crypto/master-key.js';
 
@@ -25,6 +26,19 @@ export interface AppConfig {
   logLevel: LogLevel;
   secretVersionsKept: number;
   bodyLimitBytes: number;
+  /** PEM files to serve HTTPS with (the certificate file may hold the chain); unset serves plain HTTP. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** A proxy in front terminates TLS, so plain HTTP on a non-loopback address is intended. */
+  allowPlaintext: boolean;
+  /** A second, unauthenticated listener on 127.0.0.1 that serves only /metrics; unset means none. */
+  metricsPort: number | undefined;
+  /** How long after SIGTERM new connections are still accepted while load balancers see "not ready". */
+  shutdownGraceSeconds: number;
+  /**
+   * Addresses or CIDR ranges of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (the client
+   * address and whether the client used TLS). Empty: the headers are ignored, as anyone could send them.
+   */
+  trustedProxies: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -46,6 +60,8 @@ const defaultPort = 8080;
 const defaultDataDir = './data';
 const defaultSecretVersionsKept = 10;
 const defaultBodyLimitBytes = 1_048_576;
+// Load balancers typically probe every 5 s and act after a failure or two; 10 s lets them stop sending first.
+const defaultShutdownGraceSeconds = 10;
 const maxHostLength = 253;
 const maxEchoedLength = 80;
 const usernamePattern = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -84,7 +100,8 @@ export function loadConfig(
   };
 
   const host = read('STRONGROOM_HOST')?.trim() ?? '127.0.0.1';
-  if (host.length > maxHostLength || !hostPattern.test(host)) {
+  const isHostValid = host.length <= maxHostLength && hostPattern.test(host);
+  if (!isHostValid) {
     problems.push(`STRONGROOM_HOST must be a host name or IP address (got ${quote(host)})`);
   }
 
@@ -128,6 +145,31 @@ export function loadConfig(
     104_857_600,
   );
 
+  const tls = readTls(read, cwd, problems);
+  const allowPlaintextSetting = read('STRONGROOM_ALLOW_PLAINTEXT')?.trim().toLowerCase() ?? 'false';
+  if (allowPlaintextSetting !== 'true' && allowPlaintextSetting !== 'false') {
+    problems.push(`STRONGROOM_ALLOW_PLAINTEXT must be true or false (got ${quote(allowPlaintextSetting)})`);
+  }
+  const allowPlaintext = allowPlaintextSetting === 'true';
+  if (isHostValid && tls === undefined && !allowPlaintext && !isLoopbackHost(host)) {
+    problems.push(
+      `STRONGROOM_HOST ${quote(host)} is reachable from other machines, and without TLS passwords would ` +
+        'cross the network in the clear: set STRONGROOM_TLS_CERT_FILE and STRONGROOM_TLS_KEY_FILE, or set ' +
+        'STRONGROOM_ALLOW_PLAINTEXT=true if a proxy in front terminates TLS',
+    );
+  }
+  const metricsPortSetting = read('STRONGROOM_METRICS_PORT');
+  const metricsPort =
+    metricsPortSetting === undefined ? undefined : integerSetting('STRONGROOM_METRICS_PORT', 0, 1, 65_535);
+  const shutdownGraceSeconds = integerSetting(
+    'STRONGROOM_SHUTDOWN_GRACE_SECONDS',
+    defaultShutdownGraceSeconds,
+    0,
+    3600,
+  );
+
+  const trustedProxies = readTrustedProxies(read, problems);
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -141,7 +183,68 @@ export function loadConfig(
     logLevel: logLevel ?? 'info',
     secretVersionsKept,
     bodyLimitBytes,
+    tls,
+    allowPlaintext,
+    metricsPort,
+    shutdownGraceSeconds,
+    trustedProxies,
   };
+}
+
+const maxTrustedProxies = 64;
+
+function readTrustedProxies(read: (name: string) => string | undefined, problems: string[]): string[] {
+  const setting = read('STRONGROOM_TRUSTED_PROXIES');
+  if (setting === undefined) return [];
+  const entries = setting
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length > maxTrustedProxies) {
+    problems.push(`STRONGROOM_TRUSTED_PROXIES lists more than ${maxTrustedProxies} entries`);
+    return [];
+  }
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const isPrefixValid =
+      prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !isPrefixValid || extra !== undefined) {
+      problems.push(
+        `STRONGROOM_TRUSTED_PROXIES must be IP addresses or CIDR ranges separated by commas (got ${quote(entry)})`,
+      );
+    }
+  }
+  return entries;
+}
+
+/** Whether only this machine can reach an address; a host name other than localhost may resolve anywhere. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase();
+  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+function readTls(
+  read: (name: string) => string | undefined,
+  cwd: string,
+  problems: string[],
+): AppConfig['tls'] {
+  const certFile = read('STRONGROOM_TLS_CERT_FILE');
+  const keyFile = read('STRONGROOM_TLS_KEY_FILE');
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    problems.push('Set both STRONGROOM_TLS_CERT_FILE and STRONGROOM_TLS_KEY_FILE, or neither');
+    return undefined;
+  }
+  for (const [name, path] of [
+    ['STRONGROOM_TLS_CERT_FILE', certFile],
+    ['STRONGROOM_TLS_KEY_FILE', keyFile],
+  ] as const) {
+    if (path.includes('\0'))
+      problems.push(`${name} must be a file system path (it contains a NUL character)`);
+  }
+  return { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) };
 }
 
 function readMasterKey(

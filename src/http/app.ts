@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -27,6 +29,7 @@ import { answerClientError } from './client-error.js';
 import { deniedRequestListener } from './denied-request-listener.js';
 import { registerJsonBodyParser, rejectNulCharacters, requireBody } from './request-body.js';
 import { normalizeQuery, normalizeToSchema } from './request-normalizer.js';
+import type { MetricsRecorder } from './metrics-recorder.js';
 import { isAllowed } from './route-access.js';
 import { serializerCompiler } from './serialization.js';
 import { validatorCompiler } from './validation.js';
@@ -50,7 +53,15 @@ export interface HttpOptions {
   version: string;
   /** Records refused sign-ins and 403s in the audit log. */
   deniedRequests?: DeniedRequestAuditor;
+  /** PEM certificate (with its chain) and key to serve HTTPS with; plain HTTP when absent. */
+  tls?: { cert: Buffer; key: Buffer };
+  metrics?: MetricsRecorder;
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-* headers set request.ip and request.protocol. */
+  trustedProxies?: readonly string[];
 }
+
+/** Older protocol versions have known weaknesses; every client Strongroom serves speaks 1.2 or 1.3. */
+export const minimumTlsVersion = 'TLSv1.2';
 
 /** Request fields pino must never write: credentials and anything that can carry a secret value. */
 export const redactedLogPaths = [
@@ -64,9 +75,22 @@ export const redactedLogPaths = [
 ];
 
 export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
+  const { tls, metrics } = options;
   const app = Fastify({
     logger: options.logger,
+    // Built here rather than through Fastify's `https` option so the instance keeps one server type; the
+    // certificate is replaced later through the server's setSecureContext (see reloadTls in the startup).
+    serverFactory: (handler) =>
+      tls === undefined
+        ? createHttpServer(handler)
+        : (createHttpsServer({ ...tls, minVersion: minimumTlsVersion }, handler) as unknown as ReturnType<
+            typeof createHttpServer
+          >),
     bodyLimit: options.bodyLimitBytes,
+    trustProxy:
+      options.trustedProxies !== undefined && options.trustedProxies.length > 0
+        ? [...options.trustedProxies]
+        : false,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     rewriteUrl: (request) => restoreEscapedQuery(request.url ?? '/'),
     requestIdHeader: false,
@@ -76,6 +100,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     frameworkErrors: answerMalformedUrl,
     clientErrorHandler: answerClientError,
     ajv: { customOptions: { strict: false } },
+    // Fastify's own 503 while closing has its own body shape; the onRequest hook answers it in Keyfactor's.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -97,7 +123,19 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     }
   });
 
-  app.addHook('onRequest', async (request) => {
+  // Set when closing starts: requests that still arrive on an open keep-alive connection are turned away
+  // (with the connection) so the client retries on a node that is staying, while those in flight finish.
+  let isClosing = false;
+  app.addHook('preClose', (done) => {
+    isClosing = true;
+    done();
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (isClosing) {
+      void reply.header('connection', 'close');
+      throw new AppError('unavailable', 'This server is shutting down; send the request again');
+    }
     const access = request.routeOptions.config.access ?? { kind: 'public' };
     if (access.kind === 'public') return;
     request.actor = await authenticate(options.authenticator, request.headers.authorization);
@@ -113,6 +151,13 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
   });
 
   app.addHook('onResponse', (request, reply, done) => {
+    // The route template, never the URL: a request no route matched has none and shares one label value.
+    metrics?.requestAnswered(
+      request.method,
+      request.routeOptions.url,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     request.log.info(
       {
         method: request.method,

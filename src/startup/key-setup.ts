@@ -74,3 +74,12 @@ export async function openKeyRing(storage: Storage, masterKey: Buffer, now: Date
   const activeKeyVersion = Math.max(...dataKeys.keys());
   return createSecretCipher({ dataKeys, activeKeyVersion });
 }
+
+/** Data key versions stored; values sealed under any of them can be opened. Reported as a metric. */
+export async function countDataKeys(storage: Storage): Promise<number> {
+  const row = await storage.db
+    .selectFrom('data_keys')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

@@ -1,9 +1,16 @@
+import type { Server as HttpsServer } from 'node:https';
 import type { FastifyServerOptions } from 'fastify';
 import pino from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { isLoopbackHost } from '../config/app-config.js';
 import { deriveSubkey } from '../crypto/master-key.js';
 import type { ApiInstance } from '../http/app.js';
-import { buildHttpApp, redactedLogPaths } from '../http/app.js';
+import { buildHttpApp, minimumTlsVersion, redactedLogPaths } from '../http/app.js';
+import { healthRoutes } from '../http/health-routes.js';
+import type { MetricsListener } from '../http/metrics-routes.js';
+import { metricsRoutes, startMetricsListener } from '../http/metrics-routes.js';
+import type { ServerMetrics } from '../http/server-metrics.js';
+import { createServerMetrics } from '../http/server-metrics.js';
 import type { SecretCipher } from '../crypto/secret-cipher.js';
 import type { AuditWriter } from '../modules/audit/audit-writer.js';
 import { createAuditModule } from '../modules/audit/audit-module.js';
@@ -21,7 +28,8 @@ import { createSecurityModule } from '../modules/security/security-module.js';
 import { createStatusModule } from '../modules/status/status-routes.js';
 import type { Storage } from '../storage/storage.js';
 import { createStorage } from '../storage/storage.js';
-import { loadMasterKey, openKeyRing } from './key-setup.js';
+import { countDataKeys, loadMasterKey, openKeyRing } from './key-setup.js';
+import { readTlsMaterial } from './tls-setup.js';
 
 export const strongroomVersion = '0.1.0';
 
@@ -29,8 +37,22 @@ export interface Server {
   app: ApiInstance;
   storage: Storage;
   bootstrap: BootstrapResult | undefined;
+  metrics: ServerMetrics;
+  /** The credential-free loopback metrics listener, when STRONGROOM_METRICS_PORT asks for one. */
+  metricsListener: MetricsListener | undefined;
+  /** The first step of a graceful stop: the readiness probe fails from now on; requests are still served. */
+  beginShutdown(): void;
+  /**
+   * Reads the TLS files again and serves the new pair to new handshakes; open connections keep theirs. A
+   * pair that cannot be used is refused (the error says why) and the current one stays.
+   */
+  reloadTls(): void;
   close(): Promise<void>;
 }
+
+// Chaining runs every few milliseconds while writes happen and every 2 s when idle; an entry waiting a
+// minute means the sealer cannot commit, and a node in that state should not take writes.
+const stuckSealerSeconds = 60;
 
 export interface ServerOptions {
   config: AppConfig;
@@ -50,7 +72,20 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const warn = options.warn ?? ((message: string) => process.stderr.write(`WARNING: ${message}\n`));
 
   const masterKey = loadMasterKey(config.masterKey, warn);
-  const storage = await createStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const tlsFiles = config.tls;
+  const tls = tlsFiles === undefined ? undefined : readTlsMaterial(tlsFiles);
+  if (tls === undefined && !isLoopbackHost(config.host)) {
+    warn(
+      `Serving plain HTTP on ${config.host} because STRONGROOM_ALLOW_PLAINTEXT=true: only safe when a proxy in front terminates TLS and this port is reachable from nothing else`,
+    );
+  }
+  const metrics = createServerMetrics();
+  const storage = await createStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    metrics,
+  });
+  let metricsListener: MetricsListener | undefined;
   try {
     await storage.migrate();
     const cipher = await openKeyRing(storage, masterKey, now());
@@ -63,6 +98,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       db: storage.db,
       cacheKey: deriveSubkey(masterKey, 'credential-cache'),
       now,
+      metrics,
     });
     const deniedRequests = createDeniedRequestAuditor({
       storage,
@@ -70,6 +106,15 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       now,
       onFailure: (error) => warn(`recording denied requests failed: ${String(error)}`),
     });
+    metrics.observe({
+      auditSealerLag: auditModule.sealerLag,
+      databasePool: () => storage.poolUse(),
+      dataKeys: async () => ({
+        storedVersions: await countDataKeys(storage),
+        activeVersion: cipher.activeKeyVersion,
+      }),
+    });
+    let isShuttingDown = false;
     const moduleDependencies: ModuleDependencies = { storage, cipher, audit, now, config };
 
     const logger: FastifyServerOptions['logger'] = {
@@ -85,7 +130,22 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       authenticator,
       deniedRequests,
       version: strongroomVersion,
+      metrics,
+      trustedProxies: config.trustedProxies,
+      ...(tls === undefined ? {} : { tls }),
       registrars: [
+        healthRoutes({
+          isShuttingDown: () => isShuttingDown,
+          checks: [
+            async () => {
+              await storage.ping();
+              return true;
+            },
+            async () => (await storage.pendingMigrations()) === 0,
+            async () => (await auditModule.sealerLag()).oldestUnchainedAgeSeconds < stuckSealerSeconds,
+          ],
+        }),
+        metricsRoutes(metrics),
         createStatusModule(moduleDependencies),
         createSecurityModule(moduleDependencies),
         createPamProviderModule(moduleDependencies),
@@ -98,17 +158,38 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       ],
     });
     await app.ready();
+    if (config.metricsPort !== undefined) {
+      metricsListener = await startMetricsListener(metrics, config.metricsPort);
+    }
     return {
       app,
       storage,
       bootstrap,
+      metrics,
+      metricsListener,
+      beginShutdown() {
+        isShuttingDown = true;
+      },
+      reloadTls() {
+        if (tlsFiles === undefined) return;
+        const material = readTlsMaterial(tlsFiles);
+        (app.server as unknown as HttpsServer).setSecureContext({
+          ...material,
+          minVersion: minimumTlsVersion,
+        });
+      },
       async close() {
+        isShuttingDown = true;
+        // Fastify stops accepting connections, lets requests in flight finish, then runs the areas' close
+        // hooks (the audit sealer chains what is left); storage closes after the last pending commit.
         await app.close();
         await deniedRequests.close();
+        await metricsListener?.close();
         await storage.close();
       },
     };
   } catch (error) {
+    await metricsListener?.close();
     await storage.close();
     throw error;
   }

@@ -1,4 +1,5 @@
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
+import type { MetricsRecorder } from '../http/metrics-recorder.js';
 
 export interface GroupCommitter<DB> {
   /** Runs `work` in a transaction shared with whatever else is waiting; settles only after its commit. */
@@ -8,6 +9,8 @@ export interface GroupCommitter<DB> {
 }
 
 interface PendingWork<DB> {
+  /** performance.now() when it was queued, for the batch's wait metric. */
+  queuedAt: number;
   work: (tx: Transaction<DB>) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -33,7 +36,10 @@ const savepointName = 'group_commit_work';
  * has already arrived, each of those queues its work, and the batch takes them all. Works in a batch run one
  * after another on the single connection, which is the order SQLite would have imposed anyway.
  */
-export function createGroupCommitter<DB>(db: Kysely<DB>): GroupCommitter<DB> {
+export function createGroupCommitter<DB>(
+  db: Kysely<DB>,
+  metrics?: Pick<MetricsRecorder, 'groupCommitBatch'>,
+): GroupCommitter<DB> {
   let queue: PendingWork<DB>[] = [];
   let isScheduled = false;
   let isCommitting = false;
@@ -62,6 +68,10 @@ export function createGroupCommitter<DB>(db: Kysely<DB>): GroupCommitter<DB> {
   }
 
   async function commitBatch(batch: PendingWork<DB>[]): Promise<void> {
+    // The oldest work is first in the queue; its wait is the longest any caller in the batch waited.
+    if (metrics !== undefined && batch[0] !== undefined) {
+      metrics.groupCommitBatch(batch.length, (performance.now() - batch[0].queuedAt) / 1000);
+    }
     let trx: ControlledTransaction<DB>;
     try {
       trx = await db.startTransaction().execute();
@@ -104,7 +114,7 @@ export function createGroupCommitter<DB>(db: Kysely<DB>): GroupCommitter<DB> {
   return {
     run<T>(work: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work, resolve, reject });
+        queue.push({ queuedAt: performance.now(), work, resolve, reject });
         schedule();
       });
     },

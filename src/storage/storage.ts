@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import type pg from 'pg';
+import type { MetricsRecorder } from '../http/metrics-recorder.js';
 import type { Database } from './database-schema.js';
 import type { GroupCommitter } from './group-commit.js';
 import { createGroupCommitter } from './group-commit.js';
@@ -31,21 +32,26 @@ export interface Storage {
   readonly location: string;
   transaction<T>(work: (tx: DatabaseTransaction) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
+  /** How many of this build's migrations the database has not applied (another node may be behind or ahead). */
+  pendingMigrations(): Promise<number>;
   ping(): Promise<void>;
+  /** Connection pool use; undefined for SQLite, which has one connection and queues in the group committer. */
+  poolUse(): { open: number; idle: number; waiting: number } | undefined;
   close(): Promise<void>;
 }
 
 export interface StorageOptions {
   databaseUrl: string | undefined;
   dataDir: string;
+  metrics?: Pick<MetricsRecorder, 'groupCommitBatch'>;
 }
 
 export async function createStorage(options: StorageOptions): Promise<Storage> {
   if (options.databaseUrl !== undefined) return createPostgresStorage(options.databaseUrl);
-  return createSqliteStorage(options.dataDir);
+  return createSqliteStorage(options.dataDir, options.metrics);
 }
 
-function createSqliteStorage(dataDir: string): Storage {
+function createSqliteStorage(dataDir: string, metrics: StorageOptions['metrics']): Storage {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'strongroom.db');
   const connection = new BetterSqlite3(file);
@@ -64,7 +70,7 @@ function createSqliteStorage(dataDir: string): Storage {
     plugins: [sqliteRowLocks],
   });
   // Each commit waits for an fsync; sharing commits between concurrent requests lifts that ceiling.
-  const storage = buildStorage(db, 'sqlite', file, createGroupCommitter(db));
+  const storage = buildStorage(db, 'sqlite', file, () => undefined, createGroupCommitter(db, metrics));
   // A database that grows after start-up (an import, a busy first day) gets its statistics here.
   const maintenance = setInterval(() => {
     // Statistics only guide the planner; a refresh that fails is simply tried again next time.
@@ -93,7 +99,8 @@ async function createPostgresStorage(databaseUrl: string): Promise<Storage> {
   });
   prepareRepeatedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return buildStorage(db, 'postgres', redactUrl(databaseUrl));
+  const poolUse = () => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return buildStorage(db, 'postgres', redactUrl(databaseUrl), poolUse);
 }
 
 /** count(*) and bigint columns come back as strings by default; every number we store fits a double. */
@@ -108,24 +115,29 @@ function buildStorage(
   db: Kysely<Database>,
   dialect: DialectName,
   location: string,
+  poolUse: Storage['poolUse'],
   committer?: GroupCommitter<Database>,
 ): Storage {
+  const migrator = () => {
+    const migrations = createMigrations(dialect);
+    return new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) } });
+  };
   return {
     db,
     location,
     transaction: (work) => (committer === undefined ? db.transaction().execute(work) : committer.run(work)),
     async migrate() {
-      const migrations = createMigrations(dialect);
-      const migrator = new Migrator({
-        db,
-        provider: { getMigrations: () => Promise.resolve(migrations) },
-      });
-      const { error } = await migrator.migrateToLatest();
+      const { error } = await migrator().migrateToLatest();
       if (error !== undefined) throw error instanceof Error ? error : new Error('Database migration failed');
+    },
+    async pendingMigrations() {
+      const migrations = await migrator().getMigrations();
+      return migrations.filter((migration) => migration.executedAt === undefined).length;
     },
     async ping() {
       await sql`select 1`.execute(db);
     },
+    poolUse,
     async close() {
       await committer?.settled();
       await db.destroy();

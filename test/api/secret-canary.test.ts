@@ -652,7 +652,7 @@ describeEachDialect(
       });
     }
 
-    test('no secret appears in any response, log line, audit row or database table or file, in any encoding', async () => {
+    test('no secret appears in any response, log line, audit row, metric or database table or file, in any encoding', async () => {
       await api.send({ method: 'GET', url: '/KeyfactorAPI/Audit?ReturnLimit=5000', status: 200 });
       await api.send({ method: 'GET', url: '/KeyfactorAPI/Audit/Download', status: 200 });
       await api.send({ method: 'GET', url: '/strongroom/audit/verify', status: 200 });
@@ -679,7 +679,14 @@ describeEachDialect(
           `no marker was found in the ${place}, so the scan of it cannot vouch for anything`,
         );
       }
-      const haystacks: Haystack[] = [...Object.values(places).flat(), ...database];
+      // Metrics carry no marker (no label comes from a request), so the scrape is checked to be a real one.
+      const metrics = await server().request('GET', '/metrics');
+      assert.match(metrics.text, /strongroom_authentication_failures_total/);
+      const haystacks: Haystack[] = [
+        ...Object.values(places).flat(),
+        { where: 'the metrics', content: Buffer.from(metrics.text) },
+        ...database,
+      ];
       assert.ok(secrets.length >= 20, `only ${secrets.length} secrets were written`);
       const leaks = findLeaks(secrets, haystacks);
       assert.deepEqual(leaks, [], `secrets leaked:\n${leaks.join('\n')}`);

@@ -75,6 +75,11 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     logLevel: 'info',
     secretVersionsKept: 10,
     bodyLimitBytes: 1024 * 1024,
+    tls: undefined,
+    allowPlaintext: false,
+    metricsPort: undefined,
+    shutdownGraceSeconds: 0,
+    trustedProxies: [],
     ...overrides,
   };
 }

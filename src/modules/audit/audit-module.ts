@@ -1,6 +1,7 @@
 import type { RouteRegistrar } from '../../http/app.js';
 import type { Storage } from '../../storage/storage.js';
 import { auditRoutes } from './audit-routes.js';
+import type { AuditSealer } from './audit-sealer.js';
 import { createAuditSealer } from './audit-sealer.js';
 import { createAuditService } from './audit-service.js';
 import type { AuditWriter } from './audit-writer.js';
@@ -10,6 +11,8 @@ export interface AuditModule {
   /** What every other area records its changes through. */
   writer: AuditWriter;
   registrar: RouteRegistrar;
+  /** For metrics and the readiness check: how far the sealer is behind. */
+  sealerLag: AuditSealer['lag'];
 }
 
 /**
@@ -27,6 +30,7 @@ export function createAuditModule(dependencies: {
   const writer = createAuditWriter({ macKey, now, onRecorded: () => sealer.kick() });
   return {
     writer,
+    sealerLag: () => sealer.lag(),
     registrar(app) {
       const service = createAuditService({ storage, macKey, sealer, writer, log: app.log });
       let closing = false;

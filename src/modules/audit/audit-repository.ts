@@ -117,6 +117,18 @@ export async function hasPendingEntries(db: DatabaseExecutor): Promise<boolean> 
   return row !== undefined;
 }
 
+/** How many recorded entries wait to be chained, and when the oldest of them was recorded. */
+export async function unchainedEntryBacklog(
+  db: DatabaseExecutor,
+): Promise<{ count: number; oldestTimestamp: string | undefined }> {
+  const row = await db
+    .selectFrom('audit_log')
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('timestamp').as('oldest')])
+    .where('sequence', 'is', null)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), oldestTimestamp: row.oldest ?? undefined };
+}
+
 /**
  * Reads the head and takes its row lock until the transaction ends. Sealers on every node go through this
  * one row, so exactly one of them appends at a time and the chain stays a single line.

@@ -11,6 +11,7 @@ import {
   listPendingEntries,
   lockChainHead,
   setChainHead,
+  unchainedEntryBacklog,
 } from './audit-repository.js';
 
 type SealerLog = Pick<FastifyBaseLogger, 'info' | 'error'>;
@@ -36,6 +37,8 @@ export interface AuditSealer {
   start(log: SealerLog): void;
   /** Chains what is left and checkpoints the head, so a clean shutdown leaves nothing unprotected. */
   stop(): Promise<void>;
+  /** Entries recorded (on any node) but not chained yet, and the age of the oldest; read, not cached. */
+  lag(): Promise<{ unchainedEntries: number; oldestUnchainedAgeSeconds: number }>;
 }
 
 /**
@@ -166,6 +169,17 @@ export function createAuditSealer(options: {
       schedule(timings.activeIntervalMs);
     },
     sealNow: () => enqueue(sealPending),
+    async lag() {
+      const backlog = await unchainedEntryBacklog(storage.db);
+      const oldestAt =
+        backlog.oldestTimestamp === undefined ? Number.NaN : Date.parse(backlog.oldestTimestamp);
+      return {
+        unchainedEntries: backlog.count,
+        oldestUnchainedAgeSeconds: Number.isNaN(oldestAt)
+          ? 0
+          : Math.max(0, (now().getTime() - oldestAt) / 1000),
+      };
+    },
     start(logger) {
       log = logger;
       started = true;

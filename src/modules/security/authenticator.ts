@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { AppError } from '../../errors/app-error.js';
+import type { MetricsRecorder } from '../../http/metrics-recorder.js';
+import { noMetrics } from '../../http/metrics-recorder.js';
 import type { DatabaseExecutor } from '../../storage/storage.js';
 import type { Actor } from './actor.js';
 import type { PermissionChecker } from './permission-evaluator.js';
@@ -46,8 +48,10 @@ export function createAuthenticator(options: {
   now: () => Date;
   /** Argon2 verification unless a test counts the calls. */
   verifyPassword?: (passwordHash: string, password: string) => Promise<boolean>;
+  metrics?: Pick<MetricsRecorder, 'authenticationFailed' | 'accountLocked' | 'credentialCacheLookup'>;
 }): Authenticator {
   const { db, cacheKey, now } = options;
+  const metrics = options.metrics ?? noMetrics;
   const verifyPassword =
     options.verifyPassword ?? ((passwordHash, password) => verify(passwordHash, password));
   const verified = new Map<string, RememberedCredential>();
@@ -118,11 +122,14 @@ export function createAuthenticator(options: {
   async function refuseUnknownUser(username: string, password: string): Promise<never> {
     const key = username.toLowerCase();
     const state = unknownUserFailures.get(key) ?? { failures: 0, lockedUntil: 0 };
-    if (state.lockedUntil <= now().getTime())
-      await verifyPassword(await decoyHash, password).catch(() => false);
+    const wasLocked = state.lockedUntil > now().getTime();
+    if (!wasLocked) await verifyPassword(await decoyHash, password).catch(() => false);
     state.failures += 1;
-    if (state.failures >= failuresBeforeLockout)
+    metrics.authenticationFailed(wasLocked ? 'locked' : 'unknown_user');
+    if (state.failures >= failuresBeforeLockout) {
       state.lockedUntil = now().getTime() + lockoutMs(state.failures);
+      if (!wasLocked) metrics.accountLocked();
+    }
     if (unknownUserFailures.size >= cacheCapacity) unknownUserFailures.clear();
     unknownUserFailures.set(key, state);
     throw refusal(username);
@@ -137,7 +144,11 @@ export function createAuthenticator(options: {
       const remembered = verified.get(key);
       const currentTime = now().getTime();
       const isFresh = remembered !== undefined && remembered.expiresAt > currentTime;
-      if (isFresh && remembered.caller?.securityVersion === securityVersion) return remembered.caller.actor;
+      if (isFresh && remembered.caller?.securityVersion === securityVersion) {
+        metrics.credentialCacheLookup(true);
+        return remembered.caller.actor;
+      }
+      metrics.credentialCacheLookup(false);
 
       const user = await findUserByName(db, username);
       if (user === undefined) return refuseUnknownUser(username, password);
@@ -145,7 +156,10 @@ export function createAuthenticator(options: {
       // Looked up again: a concurrent request may have verified this password while the user was read.
       let known = verified.get(key);
       if (known === undefined || known.expiresAt <= currentTime || known.passwordHash !== user.passwordHash) {
-        if (user.lockedUntil !== null && Date.parse(user.lockedUntil) > currentTime) throw refusal(username);
+        if (user.lockedUntil !== null && Date.parse(user.lockedUntil) > currentTime) {
+          metrics.authenticationFailed('locked');
+          throw refusal(username);
+        }
         if (!(await verifyShared(key, user.passwordHash, password))) {
           const failures = user.failedAttempts + 1;
           const lockedUntil =
@@ -153,6 +167,8 @@ export function createAuthenticator(options: {
               ? new Date(currentTime + lockoutMs(failures)).toISOString()
               : null;
           await recordLoginFailure(db, user.id, failures, lockedUntil);
+          metrics.authenticationFailed('wrong_password');
+          if (lockedUntil !== null) metrics.accountLocked();
           throw refusal(username);
         }
         if (user.failedAttempts > 0) await clearLoginFailures(db, user.id);

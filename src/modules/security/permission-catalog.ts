@@ -106,6 +106,8 @@ export const permissionCatalog: readonly string[] = Object.freeze([
   // Reading a secret's actual value is a data-plane right of its own: administering PAM providers or
   // certificate stores must not, by itself, let someone read the passwords they hold.
   '/strongroom/',
+  // Reading the Prometheus metrics: request counts and timings, not secrets, but still not for anyone.
+  '/strongroom/metrics/',
   '/strongroom/resolve/',
 ]);
 
