@@ -175,6 +175,7 @@ export interface AuditReport {
   PendingEntries: number;
   FindingCount: number;
   Findings: unknown[];
+  LastEntry: { Id: number; Sequence: number; EntryHash: string } | null;
 }
 
 export async function verifiedAuditChain(server: Pick<StrongroomProcess, 'request'>): Promise<AuditReport> {
