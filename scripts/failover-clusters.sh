@@ -7,6 +7,7 @@
 #   scripts/failover-clusters.sh destroy   stop and remove both clusters (nothing to do when absent)
 #   scripts/failover-clusters.sh status    the clusters and the primary's replication state
 #   scripts/failover-clusters.sh stop-primary     stop the primary hard (immediate mode: no shutdown checkpoint)
+#   scripts/failover-clusters.sh start-primary    start the primary again (after stop-primary, before a promotion)
 #   scripts/failover-clusters.sh promote-standby  turn the standby into a primary
 #
 # Ports: STRONGROOM_FAILOVER_PRIMARY_PORT (5441) and STRONGROOM_FAILOVER_STANDBY_PORT (5442).
@@ -107,9 +108,13 @@ case "${1:-}" in
       'select application_name, state, sync_state from pg_stat_replication' 2>/dev/null || true
     ;;
   stop-primary) ctl "$primary" stop -m immediate ;;
+  start-primary)
+    ctl "$primary" start
+    wait_ready "$primary_port"
+    ;;
   promote-standby) ctl "$standby" promote ;;
   *)
-    sed -n '2,13p' "$0" >&2
+    sed -n '2,14p' "$0" >&2
     exit 2
     ;;
 esac
