@@ -40,7 +40,9 @@ wait_ready() {
 
 destroy() {
   for name in "$standby" "$primary"; do
-    if exists "$name"; then pg_dropcluster --stop "$version" "$name"; fi
+    if [ -f "/etc/postgresql/$version/$name/postgresql.conf" ]; then pg_dropcluster --stop "$version" "$name"; fi
+    # pg_dropcluster leaves the configuration directory behind when it holds a file it did not write.
+    rm -rf "/etc/postgresql/$version/${name:?}" "/var/lib/postgresql/$version/${name:?}"
   done
 }
 
