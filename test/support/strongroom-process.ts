@@ -140,7 +140,7 @@ export async function startStrongroom(options: StartOptions): Promise<Strongroom
     }
   };
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   for (;;) {
     const probe = await apiRequest(baseUrl, 'GET', '/KeyfactorAPI/Status/HealthCheck');
     if (probe.status === 204) break;
