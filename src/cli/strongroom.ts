@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerDevCertCommand } from './dev-cert-commands.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
+import { isDatabaseUnavailable } from '../storage/database-availability.js';
 import { createStorage } from '../storage/storage.js';
 import { StartupError } from '../startup/key-setup.js';
 import { createServer, strongroomVersion } from '../startup/server.js';
@@ -95,6 +96,14 @@ try {
   if (error instanceof ConfigError || error instanceof StartupError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
+  }
+  if (isDatabaseUnavailable(error)) {
+    // A supervisor restarts the process; the operator needs the reason, not a stack trace.
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    process.stderr.write(
+      `The database cannot be reached (${String(code ?? message)}); start again once it is up\n`,
+    );
+    process.exit(1);
   }
   throw error;
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppError, AppErrorCode } from '../errors/app-error.js';
 import { isAppError } from '../errors/app-error.js';
+import { isDatabaseUnavailable } from '../storage/database-availability.js';
 import { describeValidationError } from './validation.js';
 
 /** The single table from failure kind to HTTP. Keyfactor's codes are not public, so ours are our own. */
@@ -16,6 +17,8 @@ const httpByCode: Record<AppErrorCode, { status: number; errorCode: string }> = 
   unavailable: { status: 503, errorCode: '0xA0110009' },
   internal: { status: 500, errorCode: '0xA011000A' },
 };
+
+const databaseRetryAfterSeconds = 2;
 
 export interface ErrorResponse {
   ErrorCode: string;
@@ -77,6 +80,15 @@ export function registerErrorHandling(app: FastifyInstance, onDenied?: DenialLis
       return reply
         .status(httpByCode[classified.code].status)
         .send(errorBody(classified.code, classified.message));
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Expected while the database restarts or fails over; the pool reconnects by itself, so the caller
+      // is told to retry rather than shown a failure. The driver's words stay out of the answer.
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply
+        .status(503)
+        .header('Retry-After', String(databaseRetryAfterSeconds))
+        .send(errorBody('unavailable', 'The database is unavailable; retry shortly'));
     }
     // Driver messages can quote values from the query; log the error object (redacted) and answer generically.
     request.log.error({ err: error }, 'unexpected failure');

@@ -19,6 +19,7 @@ const analysisSampleRows = 1000;
 // Checking is nearly free when nothing has changed much, so a young, fast-growing database is not left
 // planning without statistics for long.
 const statisticsRefreshMs = 60_000;
+const connectTimeoutMs = 5000;
 export type DatabaseTransaction = Transaction<Database>;
 export type DatabaseExecutor = Kysely<Database>;
 
@@ -96,12 +97,24 @@ async function createPostgresStorage(databaseUrl: string): Promise<Storage> {
     connectionString: databaseUrl,
     max: 10,
     types: postgresTypes(pg),
+    // A server that does not answer (a partition, a host that is gone) fails the request with a 503 after
+    // this long instead of holding it open; a refused connection fails at once.
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
   });
+  // When the server goes away (a restart, a failover), node-postgres reports it on the pool for an idle
+  // connection and on the client for one in use, and an unheard 'error' event ends the process. The query
+  // that was running fails by itself and is answered 503; the pool drops the broken connection and opens
+  // new ones once the server is back, so there is nothing more to do here.
+  pool.on('error', ignoreLostConnection);
+  pool.on('connect', (client) => client.on('error', ignoreLostConnection));
   prepareRepeatedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const poolUse = () => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   return buildStorage(db, 'postgres', redactUrl(databaseUrl), poolUse);
 }
+
+function ignoreLostConnection(): void {}
 
 /** count(*) and bigint columns come back as strings by default; every number we store fits a double. */
 function postgresTypes(driver: typeof pg): pg.TypeOverrides {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -81,6 +83,29 @@ test('invalid configuration is refused before start, listing every problem and e
   assert.match(stderr, /STRONGROOM_MASTER_KEY/);
   assert.match(stderr, /STRONGROOM_ADMIN_PASSWORD/);
   assert.ok(!stderr.includes(masterKey));
+});
+
+test('serve exits 1 with one line, not a stack trace, when its database cannot be reached', async () => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const databasePassword = `pw-${randomBytes(6).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-cli-'));
+  try {
+    const run = runCli(['serve'], {
+      STRONGROOM_DATA_DIR: dataDir,
+      STRONGROOM_PORT: '0',
+      STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64'),
+      STRONGROOM_DATABASE_URL: `postgres://strongroom:${databasePassword}@127.0.0.1:${port}/strongroom`,
+    });
+    assert.equal(await run.exited, 1);
+    const { stderr } = run.output();
+    assert.equal(stderr, 'The database cannot be reached (ECONNREFUSED); start again once it is up\n');
+    assert.ok(!stderr.includes(databasePassword));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('migrate brings an empty database up to date and exits', async () => {
