@@ -34,6 +34,8 @@ test('an empty environment gives the documented defaults', () => {
     logLevel: 'info',
     secretVersionsKept: 10,
     bodyLimitBytes: 1_048_576,
+    tokenTtlSeconds: 900,
+    publicUrl: undefined,
   });
 });
 
@@ -50,6 +52,8 @@ test('empty-string variables count as unset', () => {
     'STRONGROOM_LOG_LEVEL',
     'STRONGROOM_SECRET_VERSIONS_KEPT',
     'STRONGROOM_BODY_LIMIT_BYTES',
+    'STRONGROOM_TOKEN_TTL_SECONDS',
+    'STRONGROOM_PUBLIC_URL',
   ];
   const env = Object.fromEntries(names.map((name) => [name, '']));
   assert.deepEqual(loadConfig(env, cwd), loadConfig({}, cwd));
@@ -72,6 +76,8 @@ test('every variable is read and parsed', () => {
       STRONGROOM_LOG_LEVEL: 'debug',
       STRONGROOM_SECRET_VERSIONS_KEPT: '0',
       STRONGROOM_BODY_LIMIT_BYTES: '2048',
+      STRONGROOM_TOKEN_TTL_SECONDS: '300',
+      STRONGROOM_PUBLIC_URL: 'https://vault.example.com/',
     },
     cwd,
   );
@@ -85,6 +91,8 @@ test('every variable is read and parsed', () => {
     logLevel: 'debug',
     secretVersionsKept: 0,
     bodyLimitBytes: 2048,
+    tokenTtlSeconds: 300,
+    publicUrl: 'https://vault.example.com',
   });
 });
 
@@ -343,4 +351,33 @@ test('an echoed value cannot break the one-problem-per-line report', () => {
     assert.ok(!problem.includes('\n'));
     assert.ok(problem.length < 200);
   }
+});
+
+test('STRONGROOM_TOKEN_TTL_SECONDS must be from 60 to 86400 seconds', () => {
+  assert.equal(loadConfig({ STRONGROOM_TOKEN_TTL_SECONDS: '60' }, cwd).tokenTtlSeconds, 60);
+  assert.equal(loadConfig({ STRONGROOM_TOKEN_TTL_SECONDS: '86400' }, cwd).tokenTtlSeconds, 86_400);
+  assertOneProblem(
+    { STRONGROOM_TOKEN_TTL_SECONDS: '59' },
+    /STRONGROOM_TOKEN_TTL_SECONDS must be an integer from 60 to 86400/,
+  );
+  assertOneProblem({ STRONGROOM_TOKEN_TTL_SECONDS: '15m' }, /STRONGROOM_TOKEN_TTL_SECONDS/);
+});
+
+test('STRONGROOM_PUBLIC_URL must be an absolute http(s) URL without credentials, query or fragment', () => {
+  for (const value of [
+    'vault.example.com',
+    'ftp://vault.example.com',
+    'https://u:p@vault.example.com',
+    'https://vault.example.com/?a=1',
+    'https://vault.example.com/#x',
+  ]) {
+    assertOneProblem(
+      { STRONGROOM_PUBLIC_URL: value },
+      /STRONGROOM_PUBLIC_URL must be an absolute http or https URL/,
+    );
+  }
+  assert.equal(
+    loadConfig({ STRONGROOM_PUBLIC_URL: 'http://127.0.0.1:8080' }, cwd).publicUrl,
+    'http://127.0.0.1:8080',
+  );
 });

@@ -25,6 +25,10 @@ export interface AppConfig {
   logLevel: LogLevel;
   secretVersionsKept: number;
   bodyLimitBytes: number;
+  /** How long an access token from the built-in issuer is valid. */
+  tokenTtlSeconds: number;
+  /** The URL clients reach this server at; the built-in issuer's identifier. Unset means http://host:port. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +50,8 @@ const defaultPort = 8080;
 const defaultDataDir = './data';
 const defaultSecretVersionsKept = 10;
 const defaultBodyLimitBytes = 1_048_576;
+const defaultTokenTtlSeconds = 900;
+const maxPublicUrlLength = 2048;
 const maxHostLength = 253;
 const maxEchoedLength = 80;
 const usernamePattern = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -128,6 +134,9 @@ export function loadConfig(
     104_857_600,
   );
 
+  const tokenTtlSeconds = integerSetting('STRONGROOM_TOKEN_TTL_SECONDS', defaultTokenTtlSeconds, 60, 86_400);
+  const publicUrl = readPublicUrl(read, problems);
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -141,7 +150,35 @@ export function loadConfig(
     logLevel: logLevel ?? 'info',
     secretVersionsKept,
     bodyLimitBytes,
+    tokenTtlSeconds,
+    publicUrl,
   };
+}
+
+/** Tokens name their issuer by this URL, so it must be an absolute http(s) URL without query or fragment. */
+function readPublicUrl(read: (name: string) => string | undefined, problems: string[]): string | undefined {
+  const raw = read('STRONGROOM_PUBLIC_URL')?.trim();
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = raw.length <= maxPublicUrlLength ? new URL(raw) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (
+    url === undefined ||
+    !['http:', 'https:'].includes(url.protocol) ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    problems.push(
+      `STRONGROOM_PUBLIC_URL must be an absolute http or https URL without credentials, query or fragment (got ${quote(raw)})`,
+    );
+    return undefined;
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 function readMasterKey(

@@ -7,6 +7,7 @@ import { buildHttpApp, redactedLogPaths } from '../http/app.js';
 import type { SecretCipher } from '../crypto/secret-cipher.js';
 import type { AuditWriter } from '../modules/audit/audit-writer.js';
 import { createAuditModule } from '../modules/audit/audit-module.js';
+import { createIdentityModule } from '../modules/identity/identity-module.js';
 import { createCertificateStoreModule } from '../modules/certificate-stores/certificate-store-module.js';
 import { seedBuiltinStoreTypes } from '../modules/certificate-stores/store-type-builtins.js';
 import { createLocalEntryModule } from '../modules/local-entries/local-entry-module.js';
@@ -64,6 +65,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       now,
     });
     const moduleDependencies: ModuleDependencies = { storage, cipher, audit, now, config };
+    const identity = createIdentityModule({
+      ...moduleDependencies,
+      clientSecretKey: deriveSubkey(masterKey, 'oauth-client-secret'),
+    });
 
     const logger: FastifyServerOptions['logger'] = {
       level: config.logLevel,
@@ -75,7 +80,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     const app = await buildHttpApp({
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
-      authenticator,
+      credentialVerifiers: {
+        basic: (username, password) => authenticator.authenticateBasic(username, password),
+        bearer: identity.verifyBearer,
+      },
       version: strongroomVersion,
       registrars: [
         createStatusModule(moduleDependencies),
@@ -87,6 +95,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
           pamReferences: createPamReferenceResolver(moduleDependencies),
         }),
         auditModule.registrar,
+        identity.registrar,
       ],
     });
     await app.ready();

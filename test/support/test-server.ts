@@ -75,6 +75,8 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     logLevel: 'info',
     secretVersionsKept: 10,
     bodyLimitBytes: 1024 * 1024,
+    tokenTtlSeconds: 900,
+    publicUrl: undefined,
     ...overrides,
   };
 }

@@ -223,6 +223,59 @@ function claimMatches(
   ]);
 }
 
+/** A claim a caller presents, as role claims are matched against it. */
+export interface PresentedClaim {
+  claimType: string;
+  claimValue: string;
+  providerScheme: string;
+}
+
+/** Every permission granted through the roles holding one of these claims (type, value and scheme). */
+export async function permissionsForClaims(
+  db: DatabaseExecutor,
+  claims: readonly PresentedClaim[],
+): Promise<string[]> {
+  if (claims.length === 0) return [];
+  const rows = await db
+    .selectFrom('role_claims')
+    .innerJoin('role_permissions', 'role_permissions.role_id', 'role_claims.role_id')
+    .select('role_permissions.permission')
+    .distinct()
+    .where((eb) => anyClaimMatches(eb, claims))
+    .execute();
+  return rows.map((row) => row.permission);
+}
+
+/** The names of the roles holding one of these claims, sorted. */
+export async function rolesForClaims(
+  db: DatabaseExecutor,
+  claims: readonly PresentedClaim[],
+): Promise<string[]> {
+  if (claims.length === 0) return [];
+  const rows = await db
+    .selectFrom('role_claims')
+    .innerJoin('roles', 'roles.id', 'role_claims.role_id')
+    .select('roles.name')
+    .distinct()
+    .where((eb) => anyClaimMatches(eb, claims))
+    .orderBy('roles.name')
+    .execute();
+  return rows.map((row) => row.name);
+}
+
+// Type, value and provider scheme must all match, each without regard to case.
+function anyClaimMatches(eb: ExpressionBuilder<Database, 'role_claims'>, claims: readonly PresentedClaim[]) {
+  return eb.or(
+    claims.map((claim) =>
+      eb.and([
+        eb(sql<string>`lower(role_claims.claim_type)`, '=', claim.claimType.toLowerCase()),
+        eb(sql<string>`lower(role_claims.claim_value)`, '=', claim.claimValue.toLowerCase()),
+        eb(sql<string>`lower(role_claims.provider_scheme)`, '=', claim.providerScheme.toLowerCase()),
+      ]),
+    ),
+  );
+}
+
 export async function ensurePermissionSet(db: DatabaseExecutor, id: string, name: string): Promise<void> {
   const existing = await db
     .selectFrom('permission_sets')

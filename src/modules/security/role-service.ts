@@ -24,6 +24,7 @@ import {
   lockPermissionSet,
   pamProviderNames,
   replaceRolePermissions,
+  rolesForClaims,
   rolesForIdentity,
   someUserHoldsRoot,
   updateRole,
@@ -345,7 +346,10 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
       return { ...set, permissions: permissionCatalog };
     },
 
-    rolesOf: (actor) => rolesForIdentity(storage.db, actor.username, actor.groups),
+    rolesOf: (actor) =>
+      actor.claims === undefined
+        ? rolesForIdentity(storage.db, actor.username, actor.groups)
+        : rolesForClaims(storage.db, actor.claims),
   };
 }
 
