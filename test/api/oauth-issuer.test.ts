@@ -21,6 +21,7 @@ async function auditRows(server: TestServer, category: number) {
     .selectFrom('audit_log')
     .selectAll()
     .where('category', '=', category)
+    .orderBy('id')
     .execute();
 }
 
