@@ -104,12 +104,10 @@ function tokenEndpoint(tokens: OAuthTokenService) {
         return reply.status(400).send({ error: 'invalid_request', error_description: description });
       }
       request.log.error({ err: error }, 'unexpected failure');
-      return reply
-        .status(500)
-        .send({
-          error: 'server_error',
-          error_description: `An unexpected error occurred (request id ${String(request.id)})`,
-        });
+      return reply.status(500).send({
+        error: 'server_error',
+        error_description: `An unexpected error occurred (request id ${String(request.id)})`,
+      });
     });
 
     app.post(
