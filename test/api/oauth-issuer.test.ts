@@ -366,6 +366,21 @@ describeEachDialect(
       );
     });
 
+    test('the API reference offers Bearer beside Basic in its Authorize dialog', async () => {
+      const document = await server().request('GET', '/KeyfactorAPI/swagger/openapi.json', { as: null });
+      const { components, security } = document.body as {
+        components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+        security: Record<string, unknown>[];
+      };
+      assert.deepEqual(
+        Object.values(components.securitySchemes)
+          .map((item) => item.scheme)
+          .sort(),
+        ['basic', 'bearer'],
+      );
+      assert.equal(security.length, 2);
+    });
+
     test('metadata and JWKS are public and name the issuer, token endpoint and methods', async () => {
       for (const url of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
         const response = await server().request('GET', url, { as: null });

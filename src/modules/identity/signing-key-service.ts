@@ -88,7 +88,7 @@ export function createSigningKeyService(options: {
         await storage.transaction(async (tx) => {
           await insertSigningKey(tx, created);
           await audit.record(tx, {
-            actor: 'system',
+            actor: 'Strongroom',
             category: 'OAuthSigningKey',
             operation: 'Created',
             entityType: 'OAuthSigningKey',
