@@ -179,7 +179,8 @@ export function createOAuthClientService(options: {
     },
 
     async authenticate(clientId, clientSecret) {
-      const record = clientIdPattern.test(clientId) ? await findOAuthClient(storage.db, clientId) : undefined;
+      // Looked up whatever its form, so an id that could never exist costs the same as one that does not.
+      const record = await findOAuthClient(storage.db, clientId);
       const expected = Buffer.from(record?.secretHash ?? decoyHash);
       const presented = Buffer.from(hashSecret(clientSecret));
       const matches = expected.length === presented.length && timingSafeEqual(expected, presented);
