@@ -94,6 +94,8 @@ export function createBearerVerifier(options: {
         audience: isBuiltin ? issuer : (provider.audience ?? ''),
         algorithms: allowedAlgorithms,
         clockTolerance: clockSkewSeconds,
+        // The server's clock, not jose's own, so expiry agrees with the remembered-token check above.
+        currentDate: now(),
         requiredClaims: ['exp'],
         ...(isBuiltin ? { typ: 'at+jwt' } : {}),
       },
