@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SignJWT } from 'jose';
+import { identityProviderId } from '../../src/modules/security/identity-provider-id.js';
 import { bearer, createClaimRole } from '../support/oauth-helpers.js';
 import type { TestIdentityProvider } from '../support/test-identity-provider.js';
 import { newTestSigningKey, startTestIdentityProvider } from '../support/test-identity-provider.js';
@@ -67,6 +68,9 @@ describeEachDialect('identity providers and bearer tokens from an external IdP',
     ]);
     const builtin = providers.find((provider) => provider.AuthenticationScheme === 'Strongroom');
     assert.ok(builtin !== undefined);
+    for (const provider of providers) {
+      assert.equal(provider.Id, identityProviderId(provider.AuthenticationScheme), 'ids follow the scheme');
+    }
     const changed = await server().request('PUT', `${providersPath}/${builtin.Id}`, {
       body: providerBody(idp, { AuthenticationScheme: 'Strongroom', DisplayName: 'x' }),
     });
@@ -111,6 +115,16 @@ describeEachDialect('identity providers and bearer tokens from an external IdP',
     );
     assert.deepEqual((await myPermissions(token)).body, { Permissions: ['/pam/read/'] });
     assert.equal((await server().request('GET', '/KeyfactorAPI/PamProviders', bearer(token))).status, 200);
+    const roles = await server().request('GET', '/KeyfactorAPI/Security/Roles', { apiVersion: 2 });
+    const roleId = (roles.body as { Id: number; Name: string }[]).find(
+      (role) => role.Name === 'idp-client-role',
+    )?.Id;
+    const role = await server().request('GET', `/KeyfactorAPI/Security/Roles/${String(roleId)}`, {
+      apiVersion: 2,
+    });
+    const claim = (role.body as { Claims: { Provider: { Id: string; AuthenticationScheme: string } }[] })
+      .Claims[0];
+    assert.equal(claim?.Provider.Id, providerId, 'a role claim names the registered provider by its id');
 
     await createClaimRole(
       server(),

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { conflictError, notFoundError, validationError } from '../../errors/app-error.js';
 import type { ListRequest } from '../../storage/list-query.js';
 import type { Storage } from '../../storage/storage.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { globalPermissionSetId } from '../security/admin-bootstrap.js';
 import type { Actor } from '../security/actor.js';
+import { identityProviderId } from '../security/identity-provider-id.js';
 import { findPermissionSet } from '../security/role-repository.js';
 import type { IdentityProviderInput, IdentityProviderRecord } from './identity-provider-repository.js';
 import {
@@ -137,7 +137,7 @@ export function createIdentityProviderService(options: {
 
     async create(actor, draft) {
       await assertUnique(storage.db, draft.authenticationScheme, draft.displayName);
-      const { jwks, ...input } = await prepare(draft, randomUUID());
+      const { jwks, ...input } = await prepare(draft, identityProviderId(draft.authenticationScheme));
       await storage.transaction(async (tx) => {
         // Checked again inside the transaction: the unique indexes would refuse a race, but with a 500.
         await assertUnique(tx, input.authenticationScheme, input.displayName);
