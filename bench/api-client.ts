@@ -4,6 +4,8 @@ export interface ApiResponse {
 }
 
 export interface ApiClient {
+  /** The server's address, for calls that are not JSON (the OAuth token endpoint takes a form). */
+  readonly baseUrl: string;
   /** The headers it sends on every call; see keyfactorHeaders. */
   readonly headers: Record<string, string>;
   request(method: string, path: string, body?: unknown): Promise<ApiResponse>;
@@ -27,6 +29,7 @@ export function keyfactorHeaders(credentials: Credentials): Record<string, strin
 export function createApiClient(baseUrl: string, credentials: Credentials): ApiClient {
   const headers = keyfactorHeaders(credentials);
   const client: ApiClient = {
+    baseUrl,
     headers,
     async request(method, path, body) {
       const response = await fetch(`${baseUrl}${path}`, {

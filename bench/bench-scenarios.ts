@@ -45,6 +45,27 @@ export const strongroomScenarios: readonly ScenarioDefinition[] = [
     },
   },
   {
+    id: 'entries-page-bearer',
+    title: 'GET local entries, one page of 50, with a bearer token from the built-in issuer',
+    kind: 'read',
+    async prepare(api, data, runTag) {
+      const metadata = await api.request('GET', '/.well-known/oauth-authorization-server');
+      if (metadata.status !== 200) return { skipped: 'this server has no built-in OAuth issuer' };
+      const authorization = `Bearer ${await benchToken(api, runTag)}`;
+      let turn = 0;
+      return {
+        method: 'GET',
+        next() {
+          turn += 1;
+          return {
+            path: `${entriesPath(providerOfEntry(data, turn))}?ReturnLimit=50&PageReturned=1`,
+            headers: { authorization },
+          };
+        },
+      };
+    },
+  },
+  {
     id: 'entries-by-name',
     title: 'GET local entries, QueryString=SecretName -eq "…"',
     kind: 'read',
@@ -143,3 +164,47 @@ export const strongroomScenarios: readonly ScenarioDefinition[] = [
     },
   },
 ];
+
+/**
+ * A client of the built-in issuer with a role granting what the Basic user's reads need, and one token for
+ * it, fetched as kfutil does (client_credentials, client_secret_basic). Its lifetime outlasts a run.
+ */
+async function benchToken(api: ApiClient, runTag: string): Promise<string> {
+  const clientId = `bench-${runTag}`;
+  const created = (await api.expectOk('POST', '/strongroom/oauth/clients', {
+    ClientId: clientId,
+    Description: 'Benchmark bearer reads',
+  })) as { ClientSecret: string };
+  const sets = (await api.expectOk('GET', '/KeyfactorAPI/PermissionSets')) as { Id: string; Name: string }[];
+  // Claims are a v2 field of a role, so this one call asks for version 2.
+  const role = await fetch(`${api.baseUrl}/KeyfactorAPI/Security/Roles`, {
+    method: 'POST',
+    headers: { ...api.headers, 'x-keyfactor-api-version': '2', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      Name: `bench-bearer-${runTag}`,
+      Description: 'Benchmark bearer reads',
+      PermissionSetId: sets.find((set) => set.Name === 'Global')?.Id,
+      Permissions: ['/pam/read/'],
+      Claims: [
+        {
+          ClaimType: 'OAuthClientId',
+          ClaimValue: clientId,
+          ProviderAuthenticationScheme: 'Strongroom',
+          Description: '',
+        },
+      ],
+    }),
+  });
+  if (!role.ok) throw new Error(`creating the benchmark's bearer role answered ${role.status}`);
+  const response = await fetch(`${api.baseUrl}/strongroom/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${created.ClientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const answer = (await response.json()) as { access_token?: string };
+  if (answer.access_token === undefined) throw new Error(`the token endpoint answered ${response.status}`);
+  return answer.access_token;
+}

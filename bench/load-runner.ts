@@ -5,6 +5,8 @@ import { readProcessCpuMicros } from './server-process.js';
 export interface LoadRequest {
   path: string;
   body?: string;
+  /** Replaces the run's headers of the same name (a bearer token instead of Basic). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadScenario {
@@ -89,6 +91,7 @@ async function drive(
       const next = scenario.next();
       outgoing.path = next.path;
       if (next.body !== undefined) outgoing.body = next.body;
+      if (next.headers !== undefined) outgoing.headers = { ...outgoing.headers, ...next.headers };
       return outgoing;
     },
   };

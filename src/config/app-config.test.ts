@@ -39,6 +39,8 @@ test('an empty environment gives the documented defaults', () => {
     metricsPort: undefined,
     shutdownGraceSeconds: 10,
     trustedProxies: [],
+    tokenTtlSeconds: 900,
+    publicUrl: undefined,
   });
 });
 
@@ -61,6 +63,8 @@ test('empty-string variables count as unset', () => {
     'STRONGROOM_METRICS_PORT',
     'STRONGROOM_SHUTDOWN_GRACE_SECONDS',
     'STRONGROOM_TRUSTED_PROXIES',
+    'STRONGROOM_TOKEN_TTL_SECONDS',
+    'STRONGROOM_PUBLIC_URL',
   ];
   const env = Object.fromEntries(names.map((name) => [name, '']));
   assert.deepEqual(loadConfig(env, cwd), loadConfig({}, cwd));
@@ -89,6 +93,8 @@ test('every variable is read and parsed', () => {
       STRONGROOM_METRICS_PORT: '9464',
       STRONGROOM_SHUTDOWN_GRACE_SECONDS: '0',
       STRONGROOM_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.7,fd00::/8',
+      STRONGROOM_TOKEN_TTL_SECONDS: '300',
+      STRONGROOM_PUBLIC_URL: 'https://vault.example.com/',
     },
     cwd,
   );
@@ -107,6 +113,8 @@ test('every variable is read and parsed', () => {
     metricsPort: 9464,
     shutdownGraceSeconds: 0,
     trustedProxies: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8'],
+    tokenTtlSeconds: 300,
+    publicUrl: 'https://vault.example.com',
   });
 });
 
@@ -419,4 +427,33 @@ test('an echoed value cannot break the one-problem-per-line report', () => {
     assert.ok(!problem.includes('\n'));
     assert.ok(problem.length < 200);
   }
+});
+
+test('STRONGROOM_TOKEN_TTL_SECONDS must be from 60 to 86400 seconds', () => {
+  assert.equal(loadConfig({ STRONGROOM_TOKEN_TTL_SECONDS: '60' }, cwd).tokenTtlSeconds, 60);
+  assert.equal(loadConfig({ STRONGROOM_TOKEN_TTL_SECONDS: '86400' }, cwd).tokenTtlSeconds, 86_400);
+  assertOneProblem(
+    { STRONGROOM_TOKEN_TTL_SECONDS: '59' },
+    /STRONGROOM_TOKEN_TTL_SECONDS must be an integer from 60 to 86400/,
+  );
+  assertOneProblem({ STRONGROOM_TOKEN_TTL_SECONDS: '15m' }, /STRONGROOM_TOKEN_TTL_SECONDS/);
+});
+
+test('STRONGROOM_PUBLIC_URL must be an absolute http(s) URL without credentials, query or fragment', () => {
+  for (const value of [
+    'vault.example.com',
+    'ftp://vault.example.com',
+    'https://u:p@vault.example.com',
+    'https://vault.example.com/?a=1',
+    'https://vault.example.com/#x',
+  ]) {
+    assertOneProblem(
+      { STRONGROOM_PUBLIC_URL: value },
+      /STRONGROOM_PUBLIC_URL must be an absolute http or https URL/,
+    );
+  }
+  assert.equal(
+    loadConfig({ STRONGROOM_PUBLIC_URL: 'http://127.0.0.1:8080' }, cwd).publicUrl,
+    'http://127.0.0.1:8080',
+  );
 });

@@ -39,6 +39,10 @@ export interface AppConfig {
    * address and whether the client used TLS). Empty: the headers are ignored, as anyone could send them.
    */
   trustedProxies: readonly string[];
+  /** How long an access token from the built-in issuer is valid. */
+  tokenTtlSeconds: number;
+  /** The URL clients reach this server at; the built-in issuer's identifier. Unset means http://host:port. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +66,8 @@ const defaultSecretVersionsKept = 10;
 const defaultBodyLimitBytes = 1_048_576;
 // Load balancers typically probe every 5 s and act after a failure or two; 10 s lets them stop sending first.
 const defaultShutdownGraceSeconds = 10;
+const defaultTokenTtlSeconds = 900;
+const maxPublicUrlLength = 2048;
 const maxHostLength = 253;
 const maxEchoedLength = 80;
 const usernamePattern = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -169,6 +175,8 @@ export function loadConfig(
   );
 
   const trustedProxies = readTrustedProxies(read, problems);
+  const tokenTtlSeconds = integerSetting('STRONGROOM_TOKEN_TTL_SECONDS', defaultTokenTtlSeconds, 60, 86_400);
+  const publicUrl = readPublicUrl(read, problems);
 
   if (problems.length > 0) {
     throw new ConfigError(problems);
@@ -188,6 +196,8 @@ export function loadConfig(
     metricsPort,
     shutdownGraceSeconds,
     trustedProxies,
+    tokenTtlSeconds,
+    publicUrl,
   };
 }
 
@@ -245,6 +255,32 @@ function readTls(
       problems.push(`${name} must be a file system path (it contains a NUL character)`);
   }
   return { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) };
+}
+
+/** Tokens name their issuer by this URL, so it must be an absolute http(s) URL without query or fragment. */
+function readPublicUrl(read: (name: string) => string | undefined, problems: string[]): string | undefined {
+  const raw = read('STRONGROOM_PUBLIC_URL')?.trim();
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = raw.length <= maxPublicUrlLength ? new URL(raw) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (
+    url === undefined ||
+    !['http:', 'https:'].includes(url.protocol) ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    problems.push(
+      `STRONGROOM_PUBLIC_URL must be an absolute http or https URL without credentials, query or fragment (got ${quote(raw)})`,
+    );
+    return undefined;
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 function readMasterKey(

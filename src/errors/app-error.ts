@@ -6,6 +6,7 @@
 export const appErrorCodes = [
   'validation',
   'unauthenticated',
+  'invalid_token',
   'forbidden',
   'not_found',
   'conflict',

@@ -16,7 +16,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import { AppError } from '../errors/app-error.js';
-import type { Authenticator } from '../modules/security/authenticator.js';
+import type { Actor } from '../modules/security/actor.js';
 import { errorBody, registerErrorHandling } from './error-handler.js';
 import {
   isKeyfactorPath,
@@ -45,10 +45,20 @@ export type ApiInstance = FastifyInstance<
 /** Each area contributes its routes through one of these; the composition root lists them. */
 export type RouteRegistrar = (app: ApiInstance) => void;
 
+/**
+ * How each kind of credential becomes a caller. The composition root supplies them, so this layer knows the
+ * wire formats but no module; a new kind (a portal session) is one more member here and one branch below.
+ * Each throws an `AppError` when it refuses.
+ */
+export interface CredentialVerifiers {
+  basic(username: string, password: string): Promise<Actor>;
+  bearer(token: string): Promise<Actor>;
+}
+
 export interface HttpOptions {
   logger: FastifyServerOptions['logger'];
   bodyLimitBytes: number;
-  authenticator: Authenticator;
+  credentialVerifiers: CredentialVerifiers;
   registrars: readonly RouteRegistrar[];
   version: string;
   /** Records refused sign-ins and 403s in the audit log. */
@@ -72,6 +82,9 @@ export const redactedLogPaths = [
   '*.Password',
   '*.SecretValue',
   '*.NewPassword',
+  '*.ClientSecret',
+  '*.client_secret',
+  '*.access_token',
 ];
 
 export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
@@ -138,7 +151,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     }
     const access = request.routeOptions.config.access ?? { kind: 'public' };
     if (access.kind === 'public') return;
-    request.actor = await authenticate(options.authenticator, request.headers.authorization);
+    request.actor = await authenticate(options.credentialVerifiers, request.headers.authorization);
     if (isKeyfactorPath(request.url)) {
       requireRequestedWith(request.headers['x-keyfactor-requested-with']);
       request.apiVersion = parseApiVersion(request.headers['x-keyfactor-api-version']);
@@ -197,9 +210,12 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
           'Keyfactor Command compatible API for PAM providers, local PAM secrets and certificate-store passwords, plus Strongroom extensions under /strongroom.',
       },
       components: {
-        securitySchemes: { basic: { type: 'http', scheme: 'basic' } },
+        securitySchemes: {
+          basic: { type: 'http', scheme: 'basic' },
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        },
       },
-      security: [{ basic: [] }],
+      security: [{ basic: [] }, { bearer: [] }],
     },
     transform: ({ schema, url }) => ({ schema: withKeyfactorHeaders(schema, url), url }),
   });
@@ -234,24 +250,30 @@ function withKeyfactorHeaders(schema: FastifySchema | undefined, url: string): F
   return { ...schema, headers: keyfactorHeaders };
 }
 
-async function authenticate(authenticator: Authenticator, header: string | undefined) {
+// RFC 6750's b64token: the only characters a bearer token may contain.
+const bearerTokenPattern = /^[A-Za-z0-9\-._~+/]+=*$/;
+const maxBearerTokenLength = 16_384;
+
+async function authenticate(verifiers: CredentialVerifiers, header: string | undefined): Promise<Actor> {
   if (header === undefined) throw new AppError('unauthenticated', 'Authentication is required');
-  const [scheme, credentials] = header.split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer') {
-    throw new AppError(
-      'unauthenticated',
-      'Bearer tokens are not accepted by this server yet; use Basic authentication',
-    );
+  const separator = header.indexOf(' ');
+  const scheme = (separator < 0 ? header : header.slice(0, separator)).toLowerCase();
+  const credentials = separator < 0 ? '' : header.slice(separator + 1).trim();
+  if (scheme === 'bearer') {
+    if (credentials.length > maxBearerTokenLength || !bearerTokenPattern.test(credentials)) {
+      throw new AppError('invalid_token', 'The bearer token is not valid');
+    }
+    return verifiers.bearer(credentials);
   }
-  if (scheme?.toLowerCase() !== 'basic' || credentials === undefined) {
+  if (scheme !== 'basic' || credentials === '') {
     throw new AppError('unauthenticated', 'Authentication is required');
   }
   const decoded = Buffer.from(credentials, 'base64').toString('utf8');
-  const separator = decoded.indexOf(':');
-  if (separator <= 0)
+  const colon = decoded.indexOf(':');
+  if (colon <= 0)
     throw new AppError('unauthenticated', 'Authentication failed: the user name or password is not valid');
   // Keyfactor clients send DOMAIN\user; local users have no domain, so only the name after it counts.
-  const account = decoded.slice(0, separator);
+  const account = decoded.slice(0, colon);
   const username = account.slice(account.lastIndexOf('\\') + 1);
-  return authenticator.authenticateBasic(username, decoded.slice(separator + 1));
+  return verifiers.basic(username, decoded.slice(colon + 1));
 }

@@ -8,6 +8,7 @@ import { describeValidationError } from './validation.js';
 const httpByCode: Record<AppErrorCode, { status: number; errorCode: string }> = {
   validation: { status: 400, errorCode: '0xA0110001' },
   unauthenticated: { status: 401, errorCode: '0xA0110002' },
+  invalid_token: { status: 401, errorCode: '0xA011000B' },
   forbidden: { status: 403, errorCode: '0xA0110003' },
   not_found: { status: 404, errorCode: '0xA0110004' },
   conflict: { status: 409, errorCode: '0xA0110005' },
@@ -73,6 +74,10 @@ export function registerErrorHandling(app: FastifyInstance, onDenied?: DenialLis
       }
       if (error.code === 'internal') request.log.error({ err: error }, 'internal failure');
       if (error.code === 'unauthenticated') void reply.header('WWW-Authenticate', 'Basic realm="Strongroom"');
+      // RFC 6750 section 3: a refused bearer token is answered with the Bearer challenge, never a Basic one.
+      if (error.code === 'invalid_token') {
+        void reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+      }
       return reply.status(httpByCode[error.code].status).send(errorBody(error.code, error.message));
     }
     const classified = classifyFrameworkError(error);

@@ -15,6 +15,7 @@ import type { SecretCipher } from '../crypto/secret-cipher.js';
 import type { AuditWriter } from '../modules/audit/audit-writer.js';
 import { createAuditModule } from '../modules/audit/audit-module.js';
 import { createDeniedRequestAuditor } from '../modules/audit/denied-request-audit.js';
+import { createIdentityModule } from '../modules/identity/identity-module.js';
 import { createCertificateStoreModule } from '../modules/certificate-stores/certificate-store-module.js';
 import { seedBuiltinStoreTypes } from '../modules/certificate-stores/store-type-builtins.js';
 import { createLocalEntryModule } from '../modules/local-entries/local-entry-module.js';
@@ -116,6 +117,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     });
     let isShuttingDown = false;
     const moduleDependencies: ModuleDependencies = { storage, cipher, audit, now, config };
+    const identity = createIdentityModule({
+      ...moduleDependencies,
+      clientSecretKey: deriveSubkey(masterKey, 'oauth-client-secret'),
+    });
 
     const logger: FastifyServerOptions['logger'] = {
       level: config.logLevel,
@@ -127,7 +132,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     const app = await buildHttpApp({
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
-      authenticator,
+      credentialVerifiers: {
+        basic: (username, password) => authenticator.authenticateBasic(username, password),
+        bearer: identity.verifyBearer,
+      },
       deniedRequests,
       version: strongroomVersion,
       metrics,
@@ -155,6 +163,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
           pamReferences: createPamReferenceResolver(moduleDependencies),
         }),
         auditModule.registrar,
+        identity.registrar,
       ],
     });
     await app.ready();

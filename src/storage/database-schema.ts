@@ -27,6 +27,9 @@ export interface Database {
   certificate_store_containers: CertificateStoreContainerTable;
   certificate_stores: CertificateStoreTable;
   certificate_store_secrets: CertificateStoreSecretTable;
+  oauth_clients: OAuthClientTable;
+  oauth_signing_keys: OAuthSigningKeyTable;
+  identity_providers: IdentityProviderTable;
 }
 
 export interface MetaTable {
@@ -228,4 +231,44 @@ export interface CertificateStoreSecretTable {
   value_sealed: Buffer | null;
   provider_id: number | null;
   parameters_json: string | null;
+}
+
+/** A machine client of the built-in token issuer; the secret is kept only as a keyed hash. */
+export interface OAuthClientTable {
+  id: Generated<number>;
+  client_id: string;
+  description: string;
+  secret_hash: string;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A key the built-in issuer signs with; retired keys stay published until their last token expires. */
+export interface OAuthSigningKeyTable {
+  kid: string;
+  algorithm: string;
+  public_jwk: string;
+  private_jwk_sealed: Buffer;
+  created_at: string;
+  retired_at: string | null;
+}
+
+/** Keyfactor's identity provider: who may issue bearer tokens, and how their claims are read. */
+export interface IdentityProviderTable {
+  id: string;
+  authentication_scheme: string;
+  display_name: string;
+  provider_type: string;
+  authentication_enabled: number;
+  permission_set_id: string;
+  authority: string | null;
+  audience: string | null;
+  jwks_uri: string | null;
+  name_claim_type: string;
+  role_claim_type: string;
+  client_id_claim_type: string;
+  is_builtin: number;
+  created_at: string;
+  updated_at: string;
 }

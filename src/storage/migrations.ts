@@ -415,8 +415,76 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
         await createSecurityVersionTriggers(db, dialect, ['security_claims', 'role_claim_links']);
       },
     },
+    '008-identity': {
+      async up(db: Kysely<unknown>) {
+        await withId(db.schema.createTable('oauth_clients'))
+          .addColumn('client_id', 'text', notNull)
+          .addColumn('description', 'text', notNull)
+          .addColumn('secret_hash', 'text', notNull)
+          .addColumn('enabled', 'integer', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .execute();
+        await sql`create unique index oauth_clients_client_id_unique on oauth_clients (lower(client_id))`.execute(
+          db,
+        );
+        await db.schema
+          .createTable('oauth_signing_keys')
+          .addColumn('kid', 'text', (column) => column.primaryKey())
+          .addColumn('algorithm', 'text', notNull)
+          .addColumn('public_jwk', 'text', notNull)
+          .addColumn('private_jwk_sealed', binaryType, notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('retired_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('identity_providers')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('authentication_scheme', 'text', notNull)
+          .addColumn('display_name', 'text', notNull)
+          .addColumn('provider_type', 'text', notNull)
+          .addColumn('authentication_enabled', 'integer', notNull)
+          .addColumn('permission_set_id', 'text', notNull)
+          .addColumn('authority', 'text')
+          .addColumn('audience', 'text')
+          .addColumn('jwks_uri', 'text')
+          .addColumn('name_claim_type', 'text', notNull)
+          .addColumn('role_claim_type', 'text', notNull)
+          .addColumn('client_id_claim_type', 'text', notNull)
+          .addColumn('is_builtin', 'integer', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .execute();
+        await sql`create unique index identity_providers_scheme_unique on identity_providers (lower(authentication_scheme))`.execute(
+          db,
+        );
+        await sql`create unique index identity_providers_display_name_unique on identity_providers (lower(display_name))`.execute(
+          db,
+        );
+        // The two built-in providers keep the ids roles already report for their schemes.
+        const createdAt = '2026-01-01T00:00:00.000Z';
+        for (const [id, scheme, displayName] of [
+          ['c14a377f-d4d7-5b07-848e-8baf9648d6a7', 'Basic', 'Strongroom local users'],
+          ['aaf87ae9-0e3b-560c-93cb-ad59c74e9032', 'Strongroom', 'Strongroom token issuer'],
+        ] as const) {
+          await sql`insert into identity_providers (id, authentication_scheme, display_name, provider_type,
+              authentication_enabled, permission_set_id, name_claim_type, role_claim_type, client_id_claim_type,
+              is_builtin, created_at, updated_at)
+            values (${id}, ${scheme}, ${displayName}, ${scheme}, 1, ${globalPermissionSetIdForMigration},
+              'sub', 'roles', 'client_id', 1, ${createdAt}, ${createdAt})`.execute(db);
+        }
+        // Disabling or deleting a client or a provider must reach callers every node has remembered.
+        await createSecurityVersionTriggers(db, dialect, identityTables);
+      },
+    },
   };
 }
+
+/** The Global permission set's id (admin-bootstrap.ts), spelt out because migrations import no module. */
+const globalPermissionSetIdForMigration = '9d3bd3b6-1c3b-4bd5-8b2a-0f7a3f4b1a01';
+
+/** Tables added by 008 whose changes must invalidate remembered callers, as 004 does for its tables. */
+const identityTables = ['oauth_clients', 'identity_providers'] as const;
 
 /**
  * SQLite cannot drop NOT NULL in place, so the table is rebuilt under its own name by the procedure SQLite

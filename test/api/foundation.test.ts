@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { buildHttpApp } from '../../src/http/app.js';
-import type { Authenticator } from '../../src/modules/security/authenticator.js';
 import { createServer } from '../../src/startup/server.js';
 import { assertKeyfactorShape } from '../support/keyfactor-openapi.js';
 import type { TestServer } from '../support/test-server.js';
@@ -294,12 +293,12 @@ for (const dialect of testDialects()) {
 }
 
 test('the server refuses to start when a route declares no access rule', async () => {
-  const authenticator: Authenticator = { authenticateBasic: () => Promise.reject(new Error('unused')) };
+  const unused = () => Promise.reject(new Error('unused'));
   await assert.rejects(
     buildHttpApp({
       logger: false,
       bodyLimitBytes: 1024,
-      authenticator,
+      credentialVerifiers: { basic: unused, bearer: unused },
       version: 'test',
       registrars: [(app) => app.get('/strongroom/unguarded', async () => 'open')],
     }),

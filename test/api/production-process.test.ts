@@ -192,9 +192,8 @@ describe('HTTPS served directly', () => {
 
   test('request.protocol tells a handler whether its request came over TLS', async () => {
     assert.ok(served !== undefined);
-    const authenticator = {
-      authenticateBasic: () => Promise.reject(new Error('no authentication in this test')),
-    };
+    const refuse = () => Promise.reject(new Error('no authentication in this test'));
+    const credentialVerifiers = { basic: refuse, bearer: refuse };
     const probe: RouteRegistrar = (app) =>
       app.get('/probe/protocol', { config: { access: publicAccess } }, async (request) => request.protocol);
     const material = readTlsMaterial(served);
@@ -202,7 +201,7 @@ describe('HTTPS served directly', () => {
       const app = await buildHttpApp({
         logger: false,
         bodyLimitBytes: 1024,
-        authenticator,
+        credentialVerifiers,
         version: 'test',
         registrars: [probe],
         ...(tls === undefined ? {} : { tls }),
@@ -267,9 +266,8 @@ describe('HTTPS served directly', () => {
 });
 
 test('X-Forwarded-Proto and -For are believed from a trusted proxy only', async () => {
-  const authenticator = {
-    authenticateBasic: () => Promise.reject(new Error('no authentication in this test')),
-  };
+  const refuse = () => Promise.reject(new Error('no authentication in this test'));
+  const credentialVerifiers = { basic: refuse, bearer: refuse };
   const probe: RouteRegistrar = (app) =>
     app.get('/probe/client', { config: { access: publicAccess } }, async (request) => ({
       protocol: request.protocol,
@@ -284,7 +282,7 @@ test('X-Forwarded-Proto and -For are believed from a trusted proxy only', async 
     const app = await buildHttpApp({
       logger: false,
       bodyLimitBytes: 1024,
-      authenticator,
+      credentialVerifiers,
       version: 'test',
       registrars: [probe],
       trustedProxies,

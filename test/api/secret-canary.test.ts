@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'kysely';
+import { openKeyRing } from '../../src/startup/key-setup.js';
 import { describeEachDialect } from '../support/test-server.js';
 import type { ApiResponse, RequestOptions, TestServer } from '../support/test-server.js';
 
@@ -21,6 +22,11 @@ interface CanaryRequest extends RequestOptions {
   url: string;
   /** The status the request must get; a secret that was not stored proves nothing. */
   status: number;
+  /**
+   * Set on the one answer whose purpose is to hand out a secret (a new client secret, an access token). That
+   * answer is left out of the scan; the secret it carries is planted and searched for everywhere else.
+   */
+  handsOutSecret?: boolean;
 }
 
 interface CanaryApi {
@@ -29,6 +35,10 @@ interface CanaryApi {
   send(request: CanaryRequest): Promise<ApiResponse>;
   /** A name that is not secret, written beside secrets: the scan must find it, proving it reads that data. */
   unique(prefix: string): string;
+  /** A secret the server produced (a client secret, a token, a key), to be searched for like the others. */
+  plant(value: string): void;
+  /** The server under test, for writers that must read a server-made secret where only it can. */
+  server(): TestServer;
 }
 
 interface SecretWriter {
@@ -508,6 +518,111 @@ const secretWriters: SecretWriter[] = [
       }
     },
   },
+  {
+    name: 'OAuth client secrets, access tokens and the signing key (/strongroom/oauth)',
+    async run(api) {
+      const clientId = api.unique('canary-client');
+      const created = await api.send({
+        method: 'POST',
+        url: '/strongroom/oauth/clients',
+        body: { ClientId: clientId, Description: api.unique('canary-client-description') },
+        status: 200,
+        handsOutSecret: true,
+      });
+      const firstSecret = (created.body as { ClientSecret: string }).ClientSecret;
+      api.plant(firstSecret);
+      const rotated = await api.send({
+        method: 'POST',
+        url: `/strongroom/oauth/clients/${clientId}/secret`,
+        status: 200,
+        handsOutSecret: true,
+      });
+      const secret = (rotated.body as { ClientSecret: string }).ClientSecret;
+      api.plant(secret);
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      const basic = (id: string, value: string) =>
+        `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(value)}`).toString('base64')}`;
+      const issued = await api.send({
+        method: 'POST',
+        url: '/strongroom/oauth/token',
+        as: null,
+        rawBody: 'grant_type=client_credentials&scope=canary',
+        headers: { ...form, authorization: basic(clientId, secret) },
+        status: 200,
+        handsOutSecret: true,
+      });
+      const token = (issued.body as { access_token: string }).access_token;
+      api.plant(token);
+      const posted = await api.send({
+        method: 'POST',
+        url: '/strongroom/oauth/token',
+        as: null,
+        rawBody: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          client_secret: secret,
+        }).toString(),
+        headers: form,
+        status: 200,
+        handsOutSecret: true,
+      });
+      api.plant((posted.body as { access_token: string }).access_token);
+      await api.send({
+        method: 'GET',
+        url: '/KeyfactorAPI/Security/My',
+        as: null,
+        headers: { authorization: `Bearer ${token}` },
+        status: 200,
+      });
+      for (const [id, value] of [
+        [clientId, firstSecret],
+        [clientId, api.secret()],
+        ['canary-unknown-client', api.secret()],
+      ] as const) {
+        await api.send({
+          method: 'POST',
+          url: '/strongroom/oauth/token',
+          as: null,
+          rawBody: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: id,
+            client_secret: value,
+          }).toString(),
+          headers: form,
+          status: 401,
+        });
+      }
+      await api.send({
+        method: 'POST',
+        url: '/strongroom/oauth/token',
+        as: null,
+        rawBody: new URLSearchParams({ grant_type: api.secret(), client_secret: api.secret() }).toString(),
+        headers: form,
+        status: 400,
+      });
+      await api.send({
+        method: 'POST',
+        url: '/strongroom/oauth/token',
+        as: null,
+        rawBody: 'grant_type=client_credentials',
+        headers: { ...form, authorization: basic(clientId, api.secret()) },
+        status: 401,
+      });
+      await api.send({ method: 'GET', url: `/strongroom/oauth/clients/${clientId}`, status: 200 });
+      await api.send({ method: 'GET', url: '/strongroom/oauth/jwks', as: null, status: 200 });
+      await api.send({ method: 'POST', url: '/strongroom/oauth/signing-key/rotate', status: 200 });
+      // The private half of every signing key, opened the way only the server can, must appear nowhere.
+      const server = api.server();
+      const cipher = await openKeyRing(server.server.storage, server.database.masterKey, new Date());
+      const keys = await server.server.storage.db.selectFrom('oauth_signing_keys').selectAll().execute();
+      assert.ok(keys.length >= 2, 'no signing key was created');
+      for (const key of keys) {
+        const location = { table: 'oauth_signing_keys', rowId: key.kid, column: 'private_jwk_sealed' };
+        const privateJwk = JSON.parse(cipher.open(key.private_jwk_sealed, location)) as { d: string };
+        api.plant(privateJwk.d);
+      }
+    },
+  },
 ];
 
 /**
@@ -521,7 +636,8 @@ function leakForms(secret: string): Map<string, string> {
   const json = JSON.stringify(secret).slice(1, -1);
   const forms = new Map<string, string>([
     ['plain', secret],
-    ['random part', secret.split('-')[1] ?? secret],
+    // A server-made value (a token, a key) may hold a short piece between dashes that would match anything.
+    ['random part', (secret.split('-')[1]?.length ?? 0) >= 16 ? (secret.split('-')[1] ?? secret) : secret],
     ['JSON-escaped', json],
     ['JSON-escaped twice', JSON.stringify(json).slice(1, -1)],
     [
@@ -619,12 +735,14 @@ describeEachDialect(
         return value;
       },
       async send(request) {
-        const { method, url, status, ...options } = request;
+        const { method, url, status, handsOutSecret, ...options } = request;
         const response = await server().request(method, url, options);
-        responses.push({
-          where: `response to ${method} ${url}`,
-          text: `${JSON.stringify(response.headers)}\n${response.text}`,
-        });
+        if (handsOutSecret !== true) {
+          responses.push({
+            where: `response to ${method} ${url}`,
+            text: `${JSON.stringify(response.headers)}\n${response.text}`,
+          });
+        }
         if (
           response.status === 404 &&
           /^No endpoint matches/.test((response.body as { Message?: string }).Message ?? '')
@@ -639,6 +757,10 @@ describeEachDialect(
         markers.push(marker);
         return marker;
       },
+      plant(value) {
+        secrets.push(value);
+      },
+      server,
     };
 
     for (const writer of secretWriters) {

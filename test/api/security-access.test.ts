@@ -22,15 +22,19 @@ const probedProviders = [7, 8];
  * answer which of providers 7 and 8 the caller may read, which is what a scoped route's service asks.
  */
 async function startProbe(server: TestServer): Promise<ApiInstance> {
+  const authenticator = createAuthenticator({
+    db: server.server.storage.db,
+    cacheKey: randomBytes(32),
+    now: () => new Date(),
+  });
   const app = await buildHttpApp({
     logger: false,
     bodyLimitBytes: 1024,
     version: 'probe',
-    authenticator: createAuthenticator({
-      db: server.server.storage.db,
-      cacheKey: randomBytes(32),
-      now: () => new Date(),
-    }),
+    credentialVerifiers: {
+      basic: (username, password) => authenticator.authenticateBasic(username, password),
+      bearer: () => Promise.reject(new Error('the probe accepts no bearer tokens')),
+    },
     registrars: [
       (probe) => {
         const readable = (request: Parameters<typeof actorOf>[0]) => ({

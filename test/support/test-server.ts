@@ -80,6 +80,8 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     metricsPort: undefined,
     shutdownGraceSeconds: 0,
     trustedProxies: [],
+    tokenTtlSeconds: 900,
+    publicUrl: undefined,
     ...overrides,
   };
 }

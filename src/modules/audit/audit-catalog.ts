@@ -19,6 +19,10 @@ export const auditCategories = {
   CertificateStorePassword: 2107,
   SecretResolution: 2108,
   AuditLog: 2109,
+  OAuthClient: 2120,
+  IdentityProvider: 2121,
+  OAuthToken: 2122,
+  OAuthSigningKey: 2123,
 } as const;
 
 export type AuditCategoryName = keyof typeof auditCategories;
@@ -37,6 +41,10 @@ export const auditCategoryLabels: Readonly<Record<AuditCategoryName, string>> = 
   CertificateStorePassword: 'Certificate Store Password',
   SecretResolution: 'Secret Resolution',
   AuditLog: 'Audit Log',
+  OAuthClient: 'OAuth Client',
+  IdentityProvider: 'Identity Provider',
+  OAuthToken: 'OAuth Token',
+  OAuthSigningKey: 'OAuth Signing Key',
 };
 
 export const auditOperations = {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import Type from 'typebox';
 import { validationError } from '../../errors/app-error.js';
 import type { RouteRegistrar } from '../../http/app.js';
@@ -9,6 +8,7 @@ import {
   legacyPermissionsGranted,
   objectPermissionName,
 } from './legacy-permissions.js';
+import { identityProviderId } from './identity-provider-id.js';
 import type { RoleRecord } from './role-repository.js';
 import type {
   ContainerGrantResponse,
@@ -39,16 +39,12 @@ const versionNote =
   'With x-keyfactor-api-version 2 the v2 shape (access-control strings and Claims); otherwise the v1 (legacy) shape (Area:Permission pairs and Identities).';
 
 /**
- * Keyfactor names the identity provider behind each claim. Strongroom has no provider records, so each
- * authentication scheme stands for one, with an id derived from its name so it is the same on every node.
+ * Keyfactor names the identity provider behind each claim. Its id is derived from the scheme, as the
+ * provider's own record's is (identity-provider-id.ts), so the two agree without a lookup.
  */
 export function identityProvider(scheme: string) {
-  const digest = createHash('sha256')
-    .update(`strongroom-identity-provider:${scheme.toLowerCase()}`)
-    .digest('hex');
-  const variant = ((Number.parseInt(digest.charAt(16), 16) & 0x3) | 0x8).toString(16);
   return {
-    Id: `${digest.slice(0, 8)}-${digest.slice(8, 12)}-5${digest.slice(13, 16)}-${variant}${digest.slice(17, 20)}-${digest.slice(20, 32)}`,
+    Id: identityProviderId(scheme),
     AuthenticationScheme: scheme,
     DisplayName:
       scheme.toLowerCase() === localProviderScheme.toLowerCase() ? 'Strongroom local users' : scheme,

@@ -13,7 +13,9 @@ import { permissionMaxLength } from './permission-catalog.js';
 
 /**
  * Keyfactor's ClaimType numbers. The contract marks the mapping uncertain; this is the one public automation
- * against Command uses. Requests may send the number or the name; responses carry the name.
+ * against Command uses. Keyfactor's OpenAPI gives only the range 0-6, and its "POST Security Claims" pages
+ * name the types without numbers, so nothing published contradicts it (docs/oauth.md). Requests may send
+ * the number or the name; responses carry the name.
  */
 export const claimTypeNumbers = {
   User: 0,

@@ -36,6 +36,7 @@ import {
   replaceRoleClaimLinks,
   replaceRolePermissions,
   roleIdsHolding,
+  rolesForClaims,
   rolesForIdentity,
   someUserHoldsRoot,
   updateRole,
@@ -361,7 +362,10 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
       return { ...set, permissions: permissionCatalog };
     },
 
-    rolesOf: (actor) => rolesForIdentity(storage.db, actor.username, actor.groups),
+    rolesOf: (actor) =>
+      actor.claims === undefined
+        ? rolesForIdentity(storage.db, actor.username, actor.groups)
+        : rolesForClaims(storage.db, actor.claims),
 
     async copy(actor, id, draft) {
       const source = await requireRole(id);
