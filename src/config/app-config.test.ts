@@ -34,6 +34,8 @@ test('an empty environment gives the documented defaults', () => {
     logLevel: 'info',
     secretVersionsKept: 10,
     bodyLimitBytes: 1_048_576,
+    sessionIdleSeconds: 1800,
+    sessionLifetimeSeconds: 43_200,
   });
 });
 
@@ -72,6 +74,8 @@ test('every variable is read and parsed', () => {
       STRONGROOM_LOG_LEVEL: 'debug',
       STRONGROOM_SECRET_VERSIONS_KEPT: '0',
       STRONGROOM_BODY_LIMIT_BYTES: '2048',
+      STRONGROOM_SESSION_IDLE_SECONDS: '600',
+      STRONGROOM_SESSION_LIFETIME_SECONDS: '3600',
     },
     cwd,
   );
@@ -85,6 +89,8 @@ test('every variable is read and parsed', () => {
     logLevel: 'debug',
     secretVersionsKept: 0,
     bodyLimitBytes: 2048,
+    sessionIdleSeconds: 600,
+    sessionLifetimeSeconds: 3600,
   });
 });
 

@@ -25,6 +25,10 @@ export interface AppConfig {
   logLevel: LogLevel;
   secretVersionsKept: number;
   bodyLimitBytes: number;
+  /** A portal session ends after this long without a request. */
+  sessionIdleSeconds: number;
+  /** A portal session ends this long after sign-in, however active. */
+  sessionLifetimeSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +50,8 @@ const defaultPort = 8080;
 const defaultDataDir = './data';
 const defaultSecretVersionsKept = 10;
 const defaultBodyLimitBytes = 1_048_576;
+const defaultSessionIdleSeconds = 30 * 60;
+const defaultSessionLifetimeSeconds = 12 * 60 * 60;
 const maxHostLength = 253;
 const maxEchoedLength = 80;
 const usernamePattern = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -128,6 +134,19 @@ export function loadConfig(
     104_857_600,
   );
 
+  const sessionIdleSeconds = integerSetting(
+    'STRONGROOM_SESSION_IDLE_SECONDS',
+    defaultSessionIdleSeconds,
+    60,
+    86_400,
+  );
+  const sessionLifetimeSeconds = integerSetting(
+    'STRONGROOM_SESSION_LIFETIME_SECONDS',
+    defaultSessionLifetimeSeconds,
+    60,
+    30 * 86_400,
+  );
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -141,6 +160,8 @@ export function loadConfig(
     logLevel: logLevel ?? 'info',
     secretVersionsKept,
     bodyLimitBytes,
+    sessionIdleSeconds,
+    sessionLifetimeSeconds,
   };
 }
 

@@ -14,6 +14,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import { AppError } from '../errors/app-error.js';
+import type { Actor } from '../modules/security/actor.js';
 import type { Authenticator } from '../modules/security/authenticator.js';
 import { errorBody, registerErrorHandling } from './error-handler.js';
 import {
@@ -42,8 +43,16 @@ export interface HttpOptions {
   logger: FastifyServerOptions['logger'];
   bodyLimitBytes: number;
   authenticator: Authenticator;
+  /** Portal sessions, asked when a request carries a session cookie and no Authorization header. */
+  sessions?: SessionVerifier;
   registrars: readonly RouteRegistrar[];
   version: string;
+}
+
+export interface SessionVerifier {
+  /** The session id in a request's Cookie header, if it carries one. */
+  sessionIdOf(cookieHeader: string | undefined): string | undefined;
+  authenticate(sessionId: string): Promise<Actor>;
 }
 
 /** Request fields pino must never write: credentials and anything that can carry a secret value. */
@@ -89,7 +98,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access ?? { kind: 'public' };
     if (access.kind === 'public') return;
-    request.actor = await authenticate(options.authenticator, request.headers.authorization);
+    request.actor = await authenticateCaller(options, request.headers);
     if (isKeyfactorPath(request.url)) {
       requireRequestedWith(request.headers['x-keyfactor-requested-with']);
       request.apiVersion = parseApiVersion(request.headers['x-keyfactor-api-version']);
@@ -195,6 +204,23 @@ const keyfactorHeaders = Type.Object({
 function withKeyfactorHeaders(schema: FastifySchema | undefined, url: string): FastifySchema {
   if (!isKeyfactorPath(url) || url.toLowerCase().startsWith('/keyfactorapi/swagger')) return schema ?? {};
   return { ...schema, headers: keyfactorHeaders };
+}
+
+/**
+ * A browser attaches a cookie to requests it did not choose to make; a header only the page's own script can
+ * set is what shows the request came from the portal, so a session cookie needs it on every path.
+ */
+async function authenticateCaller(
+  options: HttpOptions,
+  headers: { authorization?: string; cookie?: string; 'x-keyfactor-requested-with'?: string | string[] },
+): Promise<Actor> {
+  const sessionId =
+    headers.authorization === undefined ? options.sessions?.sessionIdOf(headers.cookie) : undefined;
+  if (sessionId === undefined || options.sessions === undefined) {
+    return authenticate(options.authenticator, headers.authorization);
+  }
+  requireRequestedWith(headers['x-keyfactor-requested-with']);
+  return options.sessions.authenticate(sessionId);
 }
 
 async function authenticate(authenticator: Authenticator, header: string | undefined) {

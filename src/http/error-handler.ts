@@ -60,7 +60,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isAppError(error)) {
       if (error.code === 'internal') request.log.error({ err: error }, 'internal failure');
-      if (error.code === 'unauthenticated') void reply.header('WWW-Authenticate', 'Basic realm="Strongroom"');
+      // A Basic challenge makes a browser open its own password dialog over the portal's sign-in form; the
+      // portal marks its requests as XMLHttpRequest, as browser clients of Keyfactor's API do.
+      const isBrowserApp = request.headers['x-keyfactor-requested-with'] === 'XMLHttpRequest';
+      if (error.code === 'unauthenticated' && !isBrowserApp)
+        void reply.header('WWW-Authenticate', 'Basic realm="Strongroom"');
       return reply.status(httpByCode[error.code].status).send(errorBody(error.code, error.message));
     }
     const classified = classifyFrameworkError(error);

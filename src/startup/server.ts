@@ -17,6 +17,8 @@ import { bootstrapAdministrator } from '../modules/security/admin-bootstrap.js';
 import type { BootstrapResult } from '../modules/security/admin-bootstrap.js';
 import { createAuthenticator } from '../modules/security/authenticator.js';
 import { createSecurityModule } from '../modules/security/security-module.js';
+import { createPortalModule } from '../modules/portal/portal-module.js';
+import { createSessionModule } from '../modules/sessions/session-module.js';
 import { createStatusModule } from '../modules/status/status-routes.js';
 import type { Storage } from '../storage/storage.js';
 import { createStorage } from '../storage/storage.js';
@@ -64,6 +66,14 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       now,
     });
     const moduleDependencies: ModuleDependencies = { storage, cipher, audit, now, config };
+    const sessionModule = createSessionModule({
+      storage,
+      authenticator,
+      audit,
+      now,
+      idleSeconds: config.sessionIdleSeconds,
+      lifetimeSeconds: config.sessionLifetimeSeconds,
+    });
 
     const logger: FastifyServerOptions['logger'] = {
       level: config.logLevel,
@@ -76,6 +86,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
       authenticator,
+      sessions: sessionModule.verifier,
       version: strongroomVersion,
       registrars: [
         createStatusModule(moduleDependencies),
@@ -87,6 +98,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
           pamReferences: createPamReferenceResolver(moduleDependencies),
         }),
         auditModule.registrar,
+        sessionModule.registrar,
+        createPortalModule(),
       ],
     });
     await app.ready();

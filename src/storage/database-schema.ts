@@ -12,6 +12,7 @@ export interface Database {
   role_permissions: RolePermissionTable;
   role_claims: RoleClaimTable;
   security_version: SecurityVersionTable;
+  portal_sessions: PortalSessionTable;
   permission_sets: PermissionSetTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
@@ -43,6 +44,15 @@ export interface DataKeyTable {
 export interface SecurityVersionTable {
   id: number;
   version: number;
+}
+
+/** A signed-in portal session; the id itself is only ever in the browser's cookie. */
+export interface PortalSessionTable {
+  id_hash: string;
+  user_id: number;
+  credential_stamp: string;
+  created_at: string;
+  last_seen_at: string;
 }
 
 export interface UserTable {

@@ -75,6 +75,8 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     logLevel: 'info',
     secretVersionsKept: 10,
     bodyLimitBytes: 1024 * 1024,
+    sessionIdleSeconds: 30 * 60,
+    sessionLifetimeSeconds: 12 * 60 * 60,
     ...overrides,
   };
 }

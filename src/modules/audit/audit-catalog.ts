@@ -19,6 +19,7 @@ export const auditCategories = {
   CertificateStorePassword: 2107,
   SecretResolution: 2108,
   AuditLog: 2109,
+  PortalSession: 2140,
 } as const;
 
 export type AuditCategoryName = keyof typeof auditCategories;
@@ -37,6 +38,7 @@ export const auditCategoryLabels: Readonly<Record<AuditCategoryName, string>> = 
   CertificateStorePassword: 'Certificate Store Password',
   SecretResolution: 'Secret Resolution',
   AuditLog: 'Audit Log',
+  PortalSession: 'Portal Session',
 };
 
 export const auditOperations = {
