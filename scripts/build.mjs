@@ -1,11 +1,12 @@
-// Bundles the CLI and the libraries it uses into dist/strongroom.mjs. Loading one file is what lets
-// `strongroom serve` start in well under a second: through tsx every module, dependencies included, is
+// Bundles the CLI and the libraries it uses into dist/strongroom.mjs, and the portal into dist/portal.
+// Loading one file is what lets `strongroom serve` start in well under a second: through tsx every module, dependencies included, is
 // handed to a loader thread, and even plain Node spends most of a second finding, reading and compiling the
 // hundreds of small files the libraries are made of.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPortal } from './build-portal.mjs';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -71,3 +72,5 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+await buildPortal();

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'kysely';
+import { ensurePortalBuilt } from '../support/portal-bundle.js';
 import { describeEachDialect } from '../support/test-server.js';
 import type { ApiResponse, RequestOptions, TestServer } from '../support/test-server.js';
 
@@ -508,6 +509,80 @@ const secretWriters: SecretWriter[] = [
       }
     },
   },
+  {
+    name: 'portal sessions (/strongroom/session passwords and cookies) and portal pages',
+    async run(api) {
+      const username = api.unique('canary-portal');
+      const password = api.secret();
+      await api.send({
+        method: 'POST',
+        url: '/strongroom/users',
+        body: { Username: username, Password: password },
+        status: 200,
+      });
+      const portal = { as: null, headers: { 'x-keyfactor-requested-with': 'XMLHttpRequest' } };
+      const signedIn = await api.send({
+        method: 'POST',
+        url: '/strongroom/session',
+        ...portal,
+        body: { Username: username, Password: password },
+        status: 200,
+      });
+      const cookie = String(signedIn.headers['set-cookie']).split(';')[0] ?? '';
+      await api.send({
+        method: 'GET',
+        url: '/strongroom/session',
+        ...portal,
+        headers: { ...portal.headers, cookie },
+        status: 200,
+      });
+      await api.send({
+        method: 'POST',
+        url: '/strongroom/session',
+        ...portal,
+        body: { Username: username, Password: api.secret() },
+        status: 401,
+      });
+      await api.send({
+        method: 'POST',
+        url: '/strongroom/session',
+        ...portal,
+        body: { Username: api.secret(), Password: api.secret() },
+        status: 401,
+      });
+      await api.send({
+        method: 'POST',
+        url: '/strongroom/session',
+        ...portal,
+        rawBody: truncatedJson({ Username: username, Password: api.secret() }),
+        status: 400,
+      });
+      await api.send({
+        method: 'POST',
+        url: '/strongroom/session',
+        ...portal,
+        body: { Username: username, Password: api.secret().padEnd(1100, 'x') },
+        status: 400,
+      });
+      await api.send({
+        method: 'GET',
+        url: '/strongroom/session',
+        ...portal,
+        headers: { ...portal.headers, cookie: `strongroom_session=${api.secret({ headerSafe: true })}` },
+        status: 401,
+      });
+      await api.send({
+        method: 'DELETE',
+        url: '/strongroom/session',
+        ...portal,
+        headers: { ...portal.headers, cookie },
+        status: 204,
+      });
+      for (const url of ['/', '/portal/']) {
+        await api.send({ method: 'GET', url, as: null, status: url === '/' ? 302 : 200 });
+      }
+    },
+  },
 ];
 
 /**
@@ -604,6 +679,8 @@ test('the scan finds a value planted in each encoding it claims to cover', () =>
   }
   assert.deepEqual(findLeaks([secret], [{ where: 'unrelated', content: randomBytes(4096) }]), []);
 });
+
+await ensurePortalBuilt();
 
 describeEachDialect(
   'secret canary',
