@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-// @ts-expect-error -- the build script is plain JavaScript without type declarations.
 import { buildPortal, portalOutputDirectory } from '../../scripts/build-portal.mjs';
 
 /**
@@ -8,6 +7,6 @@ import { buildPortal, portalOutputDirectory } from '../../scripts/build-portal.m
  * checkout has never run `npm run build`.
  */
 export async function ensurePortalBuilt(): Promise<void> {
-  if (existsSync(join(portalOutputDirectory as string, 'index.html'))) return;
-  await (buildPortal as () => Promise<void>)();
+  if (existsSync(join(portalOutputDirectory, 'index.html'))) return;
+  await buildPortal();
 }
