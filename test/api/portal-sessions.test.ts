@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
+import { createServer } from '../../src/startup/server.js';
 import type { Credentials, TestServer } from '../support/test-server.js';
-import { describeEachDialect } from '../support/test-server.js';
+import {
+  adminCredentials,
+  basicAuthorization,
+  createTestDatabase,
+  describeEachDialect,
+  testConfig,
+  testDialects,
+} from '../support/test-server.js';
 
 const portalHeaders = { 'x-keyfactor-requested-with': 'XMLHttpRequest' };
 
@@ -232,3 +240,67 @@ describeEachDialect('portal sessions', (server) => {
     assert.ok(!audit.text.includes(user.password));
   });
 });
+
+test(
+  'sign-out, a password change and a removal on one node end the session on the other at once',
+  { skip: !testDialects().includes('postgres') && 'STRONGROOM_TEST_DATABASE_URL is not set' },
+  async () => {
+    const database = await createTestDatabase('postgres');
+    const config = testConfig(database, { logLevel: 'silent' });
+    const nodes = [await createServer({ config }), await createServer({ config })] as const;
+    const admin = basicAuthorization(adminCredentials);
+    const send = (
+      node: 0 | 1,
+      method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+      url: string,
+      options: { cookie?: string; body?: unknown } = {},
+    ) =>
+      nodes[node].app.inject({
+        method,
+        url,
+        headers: {
+          ...portalHeaders,
+          ...(options.cookie === undefined ? { authorization: admin } : { cookie: options.cookie }),
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
+      });
+    const signInOn = async (node: 0 | 1, password: string) => {
+      const response = await nodes[node].app.inject({
+        method: 'POST',
+        url: '/strongroom/session',
+        headers: { ...portalHeaders, 'content-type': 'application/json' },
+        payload: JSON.stringify({ Username: 'roaming', Password: password }),
+      });
+      assert.equal(response.statusCode, 200);
+      return cookieFrom(response);
+    };
+    try {
+      const created = await send(0, 'POST', '/strongroom/users', {
+        body: { Username: 'roaming', Password: 'first-long-password' },
+      });
+      assert.equal(created.statusCode, 200);
+
+      const signedOut = await signInOn(0, 'first-long-password');
+      assert.equal((await send(1, 'GET', '/strongroom/session', { cookie: signedOut })).statusCode, 200);
+      assert.equal((await send(1, 'DELETE', '/strongroom/session', { cookie: signedOut })).statusCode, 204);
+      assert.equal((await send(0, 'GET', '/strongroom/session', { cookie: signedOut })).statusCode, 401);
+
+      const beforeChange = await signInOn(1, 'first-long-password');
+      assert.equal((await send(0, 'GET', '/strongroom/session', { cookie: beforeChange })).statusCode, 200);
+      const changed = await send(0, 'PUT', '/strongroom/users/roaming', {
+        body: { Password: 'second-long-password', Groups: [] },
+      });
+      assert.equal(changed.statusCode, 200);
+      assert.equal((await send(1, 'GET', '/strongroom/session', { cookie: beforeChange })).statusCode, 401);
+
+      const beforeRemoval = await signInOn(0, 'second-long-password');
+      assert.equal((await send(1, 'GET', '/strongroom/session', { cookie: beforeRemoval })).statusCode, 200);
+      assert.equal((await send(1, 'DELETE', '/strongroom/users/roaming')).statusCode, 204);
+      assert.equal((await send(0, 'GET', '/strongroom/session', { cookie: beforeRemoval })).statusCode, 401);
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+      await database.drop();
+    }
+  },
+);
