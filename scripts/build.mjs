@@ -1,5 +1,5 @@
-// Bundles the CLI and the libraries it uses into dist/strongroom.mjs, and the portal into dist/portal.
-// Loading one file is what lets `strongroom serve` start in well under a second: through tsx every module, dependencies included, is
+// Bundles the CLI and the libraries it uses into dist/strongroom.mjs. Loading one file is what lets
+// `strongroom serve` start in well under a second: through tsx every module, dependencies included, is
 // handed to a loader thread, and even plain Node spends most of a second finding, reading and compiling the
 // hundreds of small files the libraries are made of.
 import { build } from 'esbuild';
@@ -73,4 +73,5 @@ await build({
   logLevel: 'warning',
 });
 
+// The portal's static files, which the server serves from dist/portal.
 await buildPortal();

@@ -37,6 +37,7 @@ export const apiOperations = {
   createStore: { method: 'POST', path: '/KeyfactorAPI/CertificateStores' },
   updateStore: { method: 'PUT', path: '/KeyfactorAPI/CertificateStores' },
   deleteStore: { method: 'DELETE', path: '/KeyfactorAPI/CertificateStores/{id}' },
+  assignStoreContainer: { method: 'PUT', path: '/KeyfactorAPI/CertificateStores/AssignContainer' },
   setStorePassword: { method: 'PUT', path: '/KeyfactorAPI/CertificateStores/Password' },
   resolveStorePassword: { method: 'POST', path: '/strongroom/certificate-stores/{id}/password/resolve' },
 
@@ -49,6 +50,7 @@ export const apiOperations = {
   listRoles: { method: 'GET', path: '/KeyfactorAPI/Security/Roles' },
   getRole: { method: 'GET', path: '/KeyfactorAPI/Security/Roles/{id}' },
   createRole: { method: 'POST', path: '/KeyfactorAPI/Security/Roles' },
+  updateRole: { method: 'PUT', path: '/KeyfactorAPI/Security/Roles' },
   deleteRole: { method: 'DELETE', path: '/KeyfactorAPI/Security/Roles/{id}' },
   getRoleProviderGrants: {
     method: 'GET',

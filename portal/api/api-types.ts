@@ -98,6 +98,7 @@ export interface RoleClaim {
   ClaimType: string;
   ClaimValue: string;
   Description: string;
+  Provider: { AuthenticationScheme: string } | null;
 }
 
 export interface Role {

@@ -238,3 +238,10 @@ export function Section({ title, children }: { title: string; children: Componen
     </section>
   );
 }
+
+/** Times as people read them, in UTC like the audit log and the server's logs: 2026-12-04 16:11:09 UTC. */
+export function formatTime(iso: string): string {
+  const time = new Date(iso);
+  if (Number.isNaN(time.getTime())) return iso;
+  return `${time.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

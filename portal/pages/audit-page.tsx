@@ -4,6 +4,7 @@ import type { AuditEntry, ChainReport } from '../api/api-types.js';
 import {
   ErrorMessage,
   Field,
+  formatTime,
   Loading,
   PageTitle,
   Pager,
@@ -81,7 +82,7 @@ export function AuditPage() {
             {entries.data.map((entry) => (
               <tr key={entry.Id}>
                 <td>{entry.Id}</td>
-                <td>{entry.Timestamp}</td>
+                <td>{formatTime(entry.Timestamp)}</td>
                 <td>{entry.User}</td>
                 <td>{entry.EntityType}</td>
                 <td>{entry.AuditIdentifier}</td>

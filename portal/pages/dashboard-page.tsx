@@ -2,7 +2,7 @@ import { call } from '../api/api-client.js';
 import type { ChainReport, Entry, Provider, Store, User } from '../api/api-types.js';
 import { href } from '../components/hash-route.js';
 import { useSignedIn } from '../components/session-context.js';
-import { ErrorMessage, Loading, PageTitle, Section, useLoad } from '../components/ui.js';
+import { ErrorMessage, formatTime, Loading, PageTitle, Section, useLoad } from '../components/ui.js';
 
 /** Lists are paged at most 5000 to a page; the dashboard counts by reading whole pages until one is short. */
 const countPageSize = 5000;
@@ -107,7 +107,7 @@ export function DashboardPage() {
                   ? 'None yet'
                   : `Sequence ${chain.data.LatestCheckpoint.Sequence}${
                       typeof chain.data.LatestCheckpoint.CreatedAt === 'string'
-                        ? ` at ${chain.data.LatestCheckpoint.CreatedAt}`
+                        ? ` at ${formatTime(chain.data.LatestCheckpoint.CreatedAt)}`
                         : ''
                     }`}
               </dd>

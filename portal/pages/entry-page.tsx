@@ -6,6 +6,7 @@ import { useSignedIn } from '../components/session-context.js';
 import {
   ErrorMessage,
   Field,
+  formatTime,
   Loading,
   PageTitle,
   Section,
@@ -26,7 +27,7 @@ async function explainConflict(error: unknown, providerId: number, secretName: s
   if (error instanceof ApiError && error.status === 412) {
     const current = (await call<EntryDetail>('getEntry', { params: { providerId, secretName } })).data;
     throw new Error(
-      `Not saved: ${current.UpdatedBy} changed this entry at ${current.UpdatedAt} (it is now version ${current.Version}). ` +
+      `Not saved: ${current.UpdatedBy} changed this entry at ${formatTime(current.UpdatedAt)} (it is now version ${current.Version}). ` +
         'Reload the page to see that change before you try again.',
     );
   }
@@ -62,7 +63,7 @@ export function EntryPage({ providerId, secretName }: { providerId: number; secr
             <dd>{loaded.data.entry.Version}</dd>
             <dt>Last changed</dt>
             <dd>
-              {loaded.data.entry.UpdatedAt} by {loaded.data.entry.UpdatedBy}
+              {formatTime(loaded.data.entry.UpdatedAt)} by {loaded.data.entry.UpdatedBy}
             </dd>
             <dt>Value</dt>
             <dd>Stored (write-only, never shown)</dd>
@@ -193,7 +194,7 @@ function History(props: {
                 {version.IsCurrent ? ' (current)' : ''}
               </td>
               <td>{version.Description ?? ''}</td>
-              <td>{version.ChangedAt}</td>
+              <td>{formatTime(version.ChangedAt)}</td>
               <td>{version.ChangedBy}</td>
               <td>
                 {props.canModify && !version.IsCurrent ? (

@@ -191,6 +191,13 @@ export function RolePage({ roleId }: { roleId: number }) {
                 'None'}
             </dd>
           </dl>
+          {canModify ? (
+            <EditRole
+              key={JSON.stringify([role.data.detail.Permissions, role.data.detail.Claims])}
+              role={role.data.detail}
+              onSaved={role.reload}
+            />
+          ) : null}
           <Section title="PAM provider grants">
             <ul>
               {role.data.providerGrants.map((grant) => (
@@ -321,5 +328,72 @@ function AddContainerGrant(props: { roleId: number; existing: ContainerGrant[]; 
         Grant on container
       </button>
     </form>
+  );
+}
+
+/** Claims are edited as lines of "User alice" or "Group pki-team". */
+function claimLines(claims: readonly Role['Claims'][number][]): string {
+  return claims.map((claim) => `${claim.ClaimType} ${claim.ClaimValue}`).join('\n');
+}
+
+function claimsFrom(text: string, existing: readonly Role['Claims'][number][]) {
+  return linesOf(text).map((line) => {
+    const [type = '', ...rest] = line.split(/\s+/);
+    const value = rest.join(' ');
+    const kept = existing.find((claim) => claim.ClaimType === type && claim.ClaimValue === value);
+    return {
+      ClaimType: type,
+      ClaimValue: value,
+      ProviderAuthenticationScheme: kept?.Provider?.AuthenticationScheme ?? 'Basic',
+      Description: kept?.Description ?? '',
+    };
+  });
+}
+
+function EditRole(props: { role: Role; onSaved: () => void }) {
+  const { role } = props;
+  const [grants, setGrants] = useState(role.Permissions.join('\n'));
+  const [claims, setClaims] = useState(claimLines(role.Claims));
+  const action = useAction();
+  return (
+    <Section title="Permissions and claims">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void action
+            .run(async () => {
+              await call('updateRole', {
+                ...v2,
+                body: {
+                  Id: role.Id,
+                  Name: role.Name,
+                  Description: role.Description,
+                  PermissionSetId: role.PermissionSetId,
+                  Permissions: linesOf(grants),
+                  Claims: claimsFrom(claims, role.Claims),
+                },
+              });
+            })
+            .then((done) => done && props.onSaved());
+        }}
+      >
+        <TextAreaField
+          label="Role permissions"
+          value={grants}
+          onInput={setGrants}
+          hint="One access-control string a line, e.g. /pam/read/ or /pam/modify/7/"
+        />
+        <TextAreaField
+          label="Role claims"
+          value={claims}
+          onInput={setClaims}
+          hint="One claim a line: User alice, or Group pki-team"
+        />
+        <ErrorMessage error={action.error} />
+        <button type="submit" disabled={action.isBusy}>
+          Save permissions and claims
+        </button>
+      </form>
+    </Section>
   );
 }

@@ -103,11 +103,11 @@ export function StoresPage() {
   );
 }
 
-function passwordState(store: Store): string {
+function passwordState(store: Store, providers?: readonly Provider[]): string {
   if (!store.Password.HasValue) return 'No password';
-  return store.Password.IsManaged
-    ? `PAM reference (provider ${store.Password.ProviderId ?? ''})`
-    : 'Stored value';
+  if (!store.Password.IsManaged) return 'Stored value';
+  const provider = providers?.find((item) => item.Id === store.Password.ProviderId);
+  return `PAM reference to ${provider === undefined ? `provider ${store.Password.ProviderId ?? ''}` : provider.Name}`;
 }
 
 function CreateStore(props: { containers: Container[]; types: StoreType[] }) {
@@ -173,6 +173,12 @@ export function StorePage({ storeId }: { storeId: string }) {
     [storeId],
   );
   const lookups = useContainersAndTypes();
+  const canReadPam = permissions.canAny('/pam/read/');
+  const providers = useLoad(
+    async () =>
+      canReadPam ? (await call<Provider[]>('listProviders', { query: { ReturnLimit: 5000 } })).data : [],
+    [canReadPam],
+  );
   if (store.data === undefined) {
     return (
       <>
@@ -205,7 +211,7 @@ export function StorePage({ storeId }: { storeId: string }) {
         <dd>{data.ContainerName ?? 'None'}</dd>
         <dt>Password</dt>
         <dd>
-          {passwordState(data)}
+          {passwordState(data, providers.data)}
           {data.Password.ProviderTypeParameterValues.map((value) => (
             <span key={value.ProviderTypeParam.Name} class="parameter">
               {' '}
@@ -219,6 +225,9 @@ export function StorePage({ storeId }: { storeId: string }) {
       ) : null}
       {permissions.can('/certificate_stores/modify/') ? (
         <SetPassword storeId={data.Id} onSaved={store.reload} />
+      ) : null}
+      {canModify && lookups.data !== undefined ? (
+        <MoveStore store={data} containers={lookups.data.containers} onMoved={store.reload} />
       ) : null}
       {canModify ? (
         <Section title="Delete">
@@ -392,6 +401,47 @@ function SetPassword(props: { storeId: string; onSaved: () => void }) {
         <ErrorMessage error={action.error} />
         <button type="submit" class="primary" disabled={action.isBusy}>
           Save password
+        </button>
+      </form>
+    </Section>
+  );
+}
+
+function MoveStore(props: { store: Store; containers: Container[]; onMoved: () => void }) {
+  const { permissions } = useSignedIn();
+  const targets = props.containers.filter(
+    (container) =>
+      container.Id !== props.store.ContainerId &&
+      container.CertStoreType === props.store.CertStoreType &&
+      permissions.can('/certificate_stores/modify/', container.Id),
+  );
+  const [containerId, setContainerId] = useState('');
+  const action = useAction();
+  if (targets.length === 0) return null;
+  const chosen = containerId === '' ? String(targets[0]?.Id ?? '') : containerId;
+  return (
+    <Section title="Move to another container">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void action
+            .run(async () => {
+              await call('assignStoreContainer', {
+                body: { KeystoreIds: [props.store.Id], CertStoreContainerId: Number(chosen) },
+              });
+            })
+            .then((done) => done && props.onMoved());
+        }}
+      >
+        <SelectField
+          label="New container"
+          value={chosen}
+          onChange={setContainerId}
+          options={targets.map((container) => ({ value: String(container.Id), label: container.Name }))}
+        />
+        <ErrorMessage error={action.error} />
+        <button type="submit" disabled={action.isBusy}>
+          Move store
         </button>
       </form>
     </Section>

@@ -6,6 +6,7 @@ import {
   ConfirmButton,
   ErrorMessage,
   Field,
+  formatTime,
   Loading,
   PageTitle,
   Section,
@@ -45,7 +46,7 @@ export function UsersPage() {
               <tr key={user.Id}>
                 <td>{user.Username}</td>
                 <td>{user.Groups.join(', ')}</td>
-                <td>{user.CreatedAt}</td>
+                <td>{formatTime(user.CreatedAt)}</td>
                 <td>
                   {canModify ? <ChangePassword user={user} /> : null}{' '}
                   {canModify && user.Username !== username ? (

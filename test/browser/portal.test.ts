@@ -137,6 +137,13 @@ describe('the portal in a real browser [sqlite]', () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await screenshot(page, 'sign-in');
     await assertAccessible(page, 'the sign-in page');
+    // The keyboard reaches the form, and focus is visible where it lands.
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate<{ id: string; outline: string }>(
+      '({ id: document.activeElement.id, outline: getComputedStyle(document.activeElement).outlineStyle })',
+    );
+    assert.equal(focused.id, await page.getByLabel('Username').getAttribute('id'));
+    assert.equal(focused.outline, 'solid');
 
     await page.getByLabel('Username').fill(adminCredentials.username);
     await page.getByLabel('Password', { exact: true }).fill('not-the-password');
@@ -244,6 +251,9 @@ describe('the portal in a real browser [sqlite]', () => {
     await page.getByLabel('Store type').selectOption({ label: 'Java Keystore' });
     await page.getByRole('button', { name: 'Create container' }).click();
     await page.getByRole('cell', { name: 'web-servers' }).waitFor();
+    await page.getByLabel('Container name').fill('web-servers-2');
+    await page.getByRole('button', { name: 'Create container' }).click();
+    await page.getByRole('cell', { name: 'web-servers-2' }).waitFor();
     await screenshot(page, 'containers');
     await assertAccessible(page, 'the containers page');
 
@@ -280,8 +290,14 @@ describe('the portal in a real browser [sqlite]', () => {
     await page.getByLabel('PAM provider').selectOption({ label: 'lab-local' });
     await page.getByLabel('Secret Name').fill('db-password');
     await page.getByRole('button', { name: 'Save password' }).click();
-    await page.getByText(/^PAM reference \(provider 1\)/).waitFor();
+    await page.getByText(/^PAM reference to lab-local/).waitFor();
     await page.getByText('SecretName: db-password').waitFor();
+    await page.getByLabel('New container').selectOption({ label: 'web-servers-2' });
+    await page.getByRole('button', { name: 'Move store' }).click();
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^web-servers-2$/ })
+      .waitFor();
     await screenshot(page, 'store');
     await assertAccessible(page, 'the store page');
 
@@ -339,6 +355,18 @@ describe('the portal in a real browser [sqlite]', () => {
     await page.getByLabel('Provider', { exact: true }).selectOption({ label: 'lab-local' });
     await page.getByRole('button', { name: 'Grant on provider' }).click();
     await page.getByText('lab-local: Read').waitFor();
+    // The provider grant is one of the role's permission strings; editing the list keeps it.
+    const permissionList = page.getByLabel('Role permissions');
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^\/pam\/read\/1\/$/ })
+      .waitFor();
+    assert.equal(await permissionList.inputValue(), '/pam/read/1/');
+    await permissionList.fill('/pam/read/1/\n/certificate_stores/read/');
+    await page.getByRole('button', { name: 'Save permissions and claims' }).click();
+    const saved = page.getByRole('definition').filter({ hasText: '/certificate_stores/read/' });
+    await saved.waitFor();
+    assert.match((await saved.textContent()) ?? '', /\/pam\/read\/1\//);
     await screenshot(page, 'role');
     await assertAccessible(page, 'the role page');
     await goTo(page, 'Roles', 'Roles');
@@ -350,6 +378,8 @@ describe('the portal in a real browser [sqlite]', () => {
     await scoped.getByRole('link', { name: 'lab-local' }).waitFor();
     assert.equal(await scoped.getByText('hidden-provider').count(), 0);
     assert.equal(await scoped.getByRole('button', { name: 'Delete' }).count(), 0);
+    await goTo(scoped, 'Certificate stores', 'Certificate stores');
+    await scoped.getByRole('link', { name: /^web01/ }).waitFor();
     await assertNoSecretsIn(scoped);
   });
 
