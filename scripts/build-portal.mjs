@@ -2,8 +2,8 @@
 // a hash of its content so the server can let browsers keep them for a year, and an index.html naming them.
 // Everything the page loads comes from the server itself; nothing is fetched from another host.
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,8 +15,10 @@ function contentHash(text) {
 }
 
 export async function buildPortal() {
-  const assetDirectory = join(portalOutputDirectory, 'assets');
-  await rm(portalOutputDirectory, { recursive: true, force: true });
+  // Built beside the old copy and swapped in at the end, so a server starting meanwhile reads either the
+  // old files or the new ones, and two builds at once do not delete each other's output.
+  const stagingDirectory = `${portalOutputDirectory}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const assetDirectory = join(stagingDirectory, 'assets');
   await mkdir(assetDirectory, { recursive: true });
   const result = await build({
     absWorkingDir: projectRoot,
@@ -56,7 +58,13 @@ export async function buildPortal() {
   </body>
 </html>
 `;
-  await writeFile(join(portalOutputDirectory, 'index.html'), index);
+  await writeFile(join(stagingDirectory, 'index.html'), index);
+  await rm(portalOutputDirectory, { recursive: true, force: true });
+  await rename(stagingDirectory, portalOutputDirectory).catch(async (error) => {
+    // Another build swapped its copy in first; that one is as good as this.
+    await rm(stagingDirectory, { recursive: true, force: true });
+    if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildPortal();

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildPortal } from './build-portal.mjs';
 
 function collectTests(directory) {
   return readdirSync(directory).flatMap((name) => {
@@ -14,6 +15,8 @@ function collectTests(directory) {
 
 const requested = process.argv.slice(2);
 const files = requested.length > 0 ? requested : ['src', 'test'].flatMap(collectTests).sort();
+// Built once here rather than by each test file that serves the portal, which would race when run in parallel.
+await buildPortal();
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],

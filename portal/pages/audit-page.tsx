@@ -15,6 +15,36 @@ import {
 } from '../components/ui.js';
 
 const pageSize = 50;
+
+/** The API returns codes; these are the names it filters on (docs/audit.md). Unknown codes show as numbers. */
+const categoryNames: Readonly<Record<number, string>> = {
+  2011: 'Security Role',
+  2012: 'Authorization Failure',
+  2100: 'User',
+  2101: 'PAM Provider Type',
+  2102: 'PAM Provider',
+  2103: 'Local PAM Entry',
+  2104: 'Certificate Store Type',
+  2105: 'Certificate Store Container',
+  2106: 'Certificate Store',
+  2107: 'Certificate Store Password',
+  2108: 'Secret Resolution',
+  2109: 'Audit Log',
+  2140: 'Portal Session',
+};
+const operationNames: Readonly<Record<number, string>> = {
+  1: 'Created',
+  2: 'Updated',
+  3: 'Deleted',
+  4: 'Approved',
+  7: 'Downloaded',
+  12: 'Recovered',
+  18: 'Scheduled',
+  23: 'Failed',
+};
+const levelNames: Readonly<Record<number, string>> = { 0: 'Information', 1: 'Warning', 2: 'Failure' };
+
+const nameOf = (names: Readonly<Record<number, string>>, code: number) => names[code] ?? String(code);
 const sortFields = [
   'Id',
   'Timestamp',
@@ -73,7 +103,8 @@ export function AuditPage() {
               <th scope="col">Id</th>
               <th scope="col">Time</th>
               <th scope="col">User</th>
-              <th scope="col">Entity</th>
+              <th scope="col">Category</th>
+              <th scope="col">Operation</th>
               <th scope="col">Name</th>
               <th scope="col">Actions</th>
             </tr>
@@ -84,7 +115,8 @@ export function AuditPage() {
                 <td>{entry.Id}</td>
                 <td>{formatTime(entry.Timestamp)}</td>
                 <td>{entry.User}</td>
-                <td>{entry.EntityType}</td>
+                <td>{nameOf(categoryNames, entry.Category)}</td>
+                <td>{nameOf(operationNames, entry.Operation)}</td>
                 <td>{entry.AuditIdentifier}</td>
                 <td>
                   <button
@@ -174,11 +206,13 @@ function EntryDetail({ id }: { id: number }) {
       {entry.data === undefined ? null : (
         <dl class="facts">
           <dt>Category</dt>
-          <dd>{entry.data.Category}</dd>
+          <dd>{nameOf(categoryNames, entry.data.Category)}</dd>
           <dt>Operation</dt>
-          <dd>{entry.data.Operation}</dd>
+          <dd>{nameOf(operationNames, entry.data.Operation)}</dd>
           <dt>Level</dt>
-          <dd>{entry.data.Level}</dd>
+          <dd>{nameOf(levelNames, entry.data.Level)}</dd>
+          <dt>Entity type</dt>
+          <dd>{entry.data.EntityType}</dd>
           <dt>Object id</dt>
           <dd>{entry.data.ImmutableIdentifier}</dd>
           <dt>Message</dt>
