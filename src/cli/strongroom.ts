@@ -19,6 +19,7 @@ program
     const out = (line: string) => process.stdout.write(`${line}\n`);
     out(`Strongroom ${strongroomVersion} is listening on ${address}`);
     out(`  database: ${server.storage.location}`);
+    out(`  portal: ${address}/`);
     out(`  API reference: ${address}/KeyfactorAPI/swagger`);
     if (server.bootstrap !== undefined) {
       out(`  administrator: ${server.bootstrap.username}`);
