@@ -13,6 +13,7 @@ export const apiOperations = {
   listProviders: { method: 'GET', path: '/KeyfactorAPI/PamProviders' },
   getProvider: { method: 'GET', path: '/KeyfactorAPI/PamProviders/{id}' },
   createProvider: { method: 'POST', path: '/KeyfactorAPI/PamProviders' },
+  updateProvider: { method: 'PUT', path: '/KeyfactorAPI/PamProviders' },
   deleteProvider: { method: 'DELETE', path: '/KeyfactorAPI/PamProviders/{id}' },
 
   listEntries: { method: 'GET', path: '/KeyfactorAPI/PamProviders/Local/{providerId}/Entries' },

@@ -58,6 +58,7 @@ export function ProviderPage({ providerId }: { providerId: number }) {
           </div>
         ))}
       </dl>
+      <EditProvider key={JSON.stringify(data)} provider={data} onSaved={provider.reload} />
       {data.ProviderType.Name === 'LocalDB' ? <Entries provider={data} /> : null}
     </>
   );
@@ -182,5 +183,87 @@ function CreateEntry(props: { providerId: number; onCreated: (name: string) => v
         {action.isBusy ? 'Creating…' : 'Create entry'}
       </button>
     </form>
+  );
+}
+
+/** What the API shows for a stored secret parameter; sending it back keeps the stored value. */
+const secretMask = '********************';
+
+function EditProvider(props: { provider: Provider; onSaved: () => void }) {
+  const { permissions } = useSignedIn();
+  const { provider } = props;
+  const parameters = provider.ProviderType.ProviderTypeParams.filter((parameter) => !parameter.InstanceLevel);
+  const storedValue = (name: string) =>
+    provider.ProviderTypeParamValues.find((value) => value.ProviderTypeParam.Name === name)?.Value ?? null;
+  const [name, setName] = useState(provider.Name);
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(
+      parameters.map((parameter) => [
+        parameter.Name,
+        parameter.DataType === 2 ? '' : (storedValue(parameter.Name) ?? ''),
+      ]),
+    ),
+  );
+  const action = useAction();
+  if (!permissions.can('/pam/modify/', provider.Id)) return null;
+  return (
+    <Section title="Edit provider">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void action
+            .run(async () => {
+              await call('updateProvider', {
+                body: {
+                  Id: provider.Id,
+                  Name: name,
+                  Remote: provider.Remote,
+                  ProviderType: { Id: provider.ProviderType.Id },
+                  ProviderTypeParamValues: parameters.map((parameter) => {
+                    const typed = values[parameter.Name] ?? '';
+                    // An empty secret field keeps what is stored; the API reads the mask that way.
+                    const keepsSecret =
+                      parameter.DataType === 2 && typed === '' && storedValue(parameter.Name) !== null;
+                    return {
+                      Value: keepsSecret ? secretMask : typed,
+                      ProviderTypeParam: { Name: parameter.Name },
+                    };
+                  }),
+                },
+              });
+            })
+            .then((done) => {
+              setValues((current) =>
+                Object.fromEntries(
+                  parameters.map((parameter) => [
+                    parameter.Name,
+                    parameter.DataType === 2 ? '' : (current[parameter.Name] ?? ''),
+                  ]),
+                ),
+              );
+              if (done) props.onSaved();
+            });
+        }}
+      >
+        <Field label="Provider name" value={name} onInput={setName} required maxLength={400} />
+        {parameters.map((parameter) => (
+          <Field
+            key={parameter.Name}
+            label={parameter.DisplayName}
+            type={parameter.DataType === 2 ? 'password' : 'text'}
+            autoComplete="off"
+            value={values[parameter.Name] ?? ''}
+            onInput={(value) => setValues({ ...values, [parameter.Name]: value })}
+            {...(parameter.DataType === 2
+              ? { hint: 'Write-only: leave empty to keep the stored value.' }
+              : {})}
+          />
+        ))}
+        <ErrorMessage error={action.error} />
+        <button type="submit" disabled={action.isBusy}>
+          Save provider
+        </button>
+      </form>
+    </Section>
   );
 }

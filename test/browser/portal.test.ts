@@ -241,6 +241,31 @@ describe('the portal in a real browser [sqlite]', () => {
     await screenshot(page, 'providers');
     await assertAccessible(page, 'the providers page');
     await assertNoSecretsIn(page);
+
+    // A provider with a secret parameter: edited later, the stored secret is kept unless a new one is typed.
+    await page.getByLabel('Name', { exact: true }).fill('lab-vault');
+    await page.getByLabel('Provider type').selectOption({ label: 'Hashicorp-Vault' });
+    await page.getByLabel('Vault Host').fill('https://vault.example:8200');
+    await page.getByLabel('Vault Token').fill(secret('vault-token'));
+    await page.getByLabel('KV Engine Path').fill('secret');
+    await page.getByRole('button', { name: 'Create provider' }).click();
+    await page.getByRole('heading', { level: 1, name: 'PAM provider lab-vault' }).waitFor();
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^Set \(hidden\)$/ })
+      .waitFor();
+    await page.getByLabel('Vault Host').fill('https://vault2.example:8200');
+    await page.getByRole('button', { name: 'Save provider' }).click();
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^https:\/\/vault2\.example:8200$/ })
+      .waitFor();
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^Set \(hidden\)$/ })
+      .waitFor();
+    await assertAccessible(page, 'a provider page with parameters');
+    await assertNoSecretsIn(page);
   });
 
   test('a store password in its three forms, and a reveal that hides itself after 30 seconds', async () => {
