@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPortal } from './build-portal.mjs';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -71,3 +72,6 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The portal's static files, which the server serves from dist/portal.
+await buildPortal();

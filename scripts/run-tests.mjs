@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildPortal } from './build-portal.mjs';
 
 const durabilityDirectory = join('test', 'durability');
 
@@ -25,6 +26,8 @@ const files =
     : durability
       ? collectTests(durabilityDirectory).sort()
       : ['src', 'test'].flatMap((directory) => collectTests(directory, durabilityDirectory)).sort();
+// Built once here rather than by each test file that serves the portal, which would race when run in parallel.
+await buildPortal();
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${durability ? 1 : 2}`, '--test-reporter=spec', ...files],

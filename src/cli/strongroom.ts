@@ -23,6 +23,7 @@ program
     const out = (line: string) => process.stdout.write(`${line}\n`);
     out(`Strongroom ${strongroomVersion} is listening on ${address}`);
     out(`  database: ${server.storage.location}`);
+    out(`  portal: ${address}/`);
     out(`  API reference: ${address}/KeyfactorAPI/swagger`);
     if (server.metricsListener !== undefined) out(`  metrics: ${server.metricsListener.address}/metrics`);
     if (server.bootstrap !== undefined) {

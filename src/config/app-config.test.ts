@@ -41,6 +41,8 @@ test('an empty environment gives the documented defaults', () => {
     trustedProxies: [],
     tokenTtlSeconds: 900,
     publicUrl: undefined,
+    sessionIdleSeconds: 1800,
+    sessionLifetimeSeconds: 43_200,
   });
 });
 
@@ -95,6 +97,8 @@ test('every variable is read and parsed', () => {
       STRONGROOM_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.7,fd00::/8',
       STRONGROOM_TOKEN_TTL_SECONDS: '300',
       STRONGROOM_PUBLIC_URL: 'https://vault.example.com/',
+      STRONGROOM_SESSION_IDLE_SECONDS: '600',
+      STRONGROOM_SESSION_LIFETIME_SECONDS: '3600',
     },
     cwd,
   );
@@ -115,6 +119,8 @@ test('every variable is read and parsed', () => {
     trustedProxies: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8'],
     tokenTtlSeconds: 300,
     publicUrl: 'https://vault.example.com',
+    sessionIdleSeconds: 600,
+    sessionLifetimeSeconds: 3600,
   });
 });
 

@@ -43,6 +43,10 @@ export interface AppConfig {
   tokenTtlSeconds: number;
   /** The URL clients reach this server at; the built-in issuer's identifier. Unset means http://host:port. */
   publicUrl: string | undefined;
+  /** A portal session ends after this long without a request. */
+  sessionIdleSeconds: number;
+  /** A portal session ends this long after sign-in, however active. */
+  sessionLifetimeSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +72,8 @@ const defaultBodyLimitBytes = 1_048_576;
 const defaultShutdownGraceSeconds = 10;
 const defaultTokenTtlSeconds = 900;
 const maxPublicUrlLength = 2048;
+const defaultSessionIdleSeconds = 30 * 60;
+const defaultSessionLifetimeSeconds = 12 * 60 * 60;
 const maxHostLength = 253;
 const maxEchoedLength = 80;
 const usernamePattern = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -178,6 +184,19 @@ export function loadConfig(
   const tokenTtlSeconds = integerSetting('STRONGROOM_TOKEN_TTL_SECONDS', defaultTokenTtlSeconds, 60, 86_400);
   const publicUrl = readPublicUrl(read, problems);
 
+  const sessionIdleSeconds = integerSetting(
+    'STRONGROOM_SESSION_IDLE_SECONDS',
+    defaultSessionIdleSeconds,
+    60,
+    86_400,
+  );
+  const sessionLifetimeSeconds = integerSetting(
+    'STRONGROOM_SESSION_LIFETIME_SECONDS',
+    defaultSessionLifetimeSeconds,
+    60,
+    30 * 86_400,
+  );
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -198,6 +217,8 @@ export function loadConfig(
     trustedProxies,
     tokenTtlSeconds,
     publicUrl,
+    sessionIdleSeconds,
+    sessionLifetimeSeconds,
   };
 }
 

@@ -59,6 +59,8 @@ export interface HttpOptions {
   logger: FastifyServerOptions['logger'];
   bodyLimitBytes: number;
   credentialVerifiers: CredentialVerifiers;
+  /** Portal sessions, asked when a request carries a session cookie and no Authorization header. */
+  sessions?: SessionVerifier;
   registrars: readonly RouteRegistrar[];
   version: string;
   /** Records refused sign-ins and 403s in the audit log. */
@@ -72,6 +74,11 @@ export interface HttpOptions {
 
 /** Older protocol versions have known weaknesses; every client Strongroom serves speaks 1.2 or 1.3. */
 export const minimumTlsVersion = 'TLSv1.2';
+export interface SessionVerifier {
+  /** The session id in a request's Cookie header, if it carries one. */
+  sessionIdOf(cookieHeader: string | undefined): string | undefined;
+  authenticate(sessionId: string): Promise<Actor>;
+}
 
 /** Request fields pino must never write: credentials and anything that can carry a secret value. */
 export const redactedLogPaths = [
@@ -151,7 +158,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     }
     const access = request.routeOptions.config.access ?? { kind: 'public' };
     if (access.kind === 'public') return;
-    request.actor = await authenticate(options.credentialVerifiers, request.headers.authorization);
+    request.actor = await authenticateCaller(options, request.headers);
     if (isKeyfactorPath(request.url)) {
       requireRequestedWith(request.headers['x-keyfactor-requested-with']);
       request.apiVersion = parseApiVersion(request.headers['x-keyfactor-api-version']);
@@ -253,6 +260,23 @@ function withKeyfactorHeaders(schema: FastifySchema | undefined, url: string): F
 // RFC 6750's b64token: the only characters a bearer token may contain.
 const bearerTokenPattern = /^[A-Za-z0-9\-._~+/]+=*$/;
 const maxBearerTokenLength = 16_384;
+
+/**
+ * A browser attaches a cookie to requests it did not choose to make; a header only the page's own script can
+ * set is what shows the request came from the portal, so a session cookie needs it on every path.
+ */
+async function authenticateCaller(
+  options: HttpOptions,
+  headers: { authorization?: string; cookie?: string; 'x-keyfactor-requested-with'?: string | string[] },
+): Promise<Actor> {
+  const sessionId =
+    headers.authorization === undefined ? options.sessions?.sessionIdOf(headers.cookie) : undefined;
+  if (sessionId === undefined || options.sessions === undefined) {
+    return authenticate(options.credentialVerifiers, headers.authorization);
+  }
+  requireRequestedWith(headers['x-keyfactor-requested-with']);
+  return options.sessions.authenticate(sessionId);
+}
 
 async function authenticate(verifiers: CredentialVerifiers, header: string | undefined): Promise<Actor> {
   if (header === undefined) throw new AppError('unauthenticated', 'Authentication is required');

@@ -73,7 +73,11 @@ export function registerErrorHandling(app: FastifyInstance, onDenied?: DenialLis
         );
       }
       if (error.code === 'internal') request.log.error({ err: error }, 'internal failure');
-      if (error.code === 'unauthenticated') void reply.header('WWW-Authenticate', 'Basic realm="Strongroom"');
+      // A Basic challenge makes a browser open its own password dialog over the portal's sign-in form; the
+      // portal marks its requests as XMLHttpRequest, as browser clients of Keyfactor's API do.
+      const isBrowserApp = request.headers['x-keyfactor-requested-with'] === 'XMLHttpRequest';
+      if (error.code === 'unauthenticated' && !isBrowserApp)
+        void reply.header('WWW-Authenticate', 'Basic realm="Strongroom"');
       // RFC 6750 section 3: a refused bearer token is answered with the Bearer challenge, never a Basic one.
       if (error.code === 'invalid_token') {
         void reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');

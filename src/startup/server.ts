@@ -26,6 +26,8 @@ import { bootstrapAdministrator } from '../modules/security/admin-bootstrap.js';
 import type { BootstrapResult } from '../modules/security/admin-bootstrap.js';
 import { createAuthenticator } from '../modules/security/authenticator.js';
 import { createSecurityModule } from '../modules/security/security-module.js';
+import { createPortalModule } from '../modules/portal/portal-module.js';
+import { createSessionModule } from '../modules/sessions/session-module.js';
 import { createStatusModule } from '../modules/status/status-routes.js';
 import type { Storage } from '../storage/storage.js';
 import { createStorage } from '../storage/storage.js';
@@ -121,6 +123,14 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       ...moduleDependencies,
       clientSecretKey: deriveSubkey(masterKey, 'oauth-client-secret'),
     });
+    const sessionModule = createSessionModule({
+      storage,
+      authenticator,
+      audit,
+      now,
+      idleSeconds: config.sessionIdleSeconds,
+      lifetimeSeconds: config.sessionLifetimeSeconds,
+    });
 
     const logger: FastifyServerOptions['logger'] = {
       level: config.logLevel,
@@ -137,6 +147,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
         bearer: identity.verifyBearer,
       },
       deniedRequests,
+      sessions: sessionModule.verifier,
       version: strongroomVersion,
       metrics,
       trustedProxies: config.trustedProxies,
@@ -164,6 +175,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
         }),
         auditModule.registrar,
         identity.registrar,
+        sessionModule.registrar,
+        createPortalModule(),
       ],
     });
     await app.ready();

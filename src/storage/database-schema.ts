@@ -13,6 +13,7 @@ export interface Database {
   security_claims: SecurityClaimTable;
   role_claim_links: RoleClaimLinkTable;
   security_version: SecurityVersionTable;
+  portal_sessions: PortalSessionTable;
   permission_sets: PermissionSetTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
@@ -47,6 +48,15 @@ export interface DataKeyTable {
 export interface SecurityVersionTable {
   id: number;
   version: number;
+}
+
+/** A signed-in portal session; the id itself is only ever in the browser's cookie. */
+export interface PortalSessionTable {
+  id_hash: string;
+  user_id: number;
+  credential_stamp: string;
+  created_at: string;
+  last_seen_at: string;
 }
 
 export interface UserTable {

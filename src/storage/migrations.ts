@@ -477,6 +477,24 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
         await createSecurityVersionTriggers(db, dialect, identityTables);
       },
     },
+    '009-portal-sessions': {
+      async up(db: Kysely<unknown>) {
+        // Only a hash of the session id is stored, so a copy of the database signs nobody in. The user's id
+        // cascades a removal; the stamp of the password hash a session was opened under ends it when the
+        // password changes, on whichever node the next request arrives.
+        await db.schema
+          .createTable('portal_sessions')
+          .addColumn('id_hash', 'text', (column) => column.primaryKey())
+          .addColumn('user_id', 'integer', (column) =>
+            column.notNull().references('users.id').onDelete('cascade'),
+          )
+          .addColumn('credential_stamp', 'text', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('last_seen_at', 'text', notNull)
+          .execute();
+        await db.schema.createIndex('portal_sessions_user').on('portal_sessions').column('user_id').execute();
+      },
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { openKeyRing } from '../../src/startup/key-setup.js';
+import { ensurePortalBuilt } from '../support/portal-bundle.js';
 import { describeEachDialect } from '../support/test-server.js';
 import type { ApiResponse, RequestOptions, TestServer } from '../support/test-server.js';
 

@@ -82,6 +82,8 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     trustedProxies: [],
     tokenTtlSeconds: 900,
     publicUrl: undefined,
+    sessionIdleSeconds: 30 * 60,
+    sessionLifetimeSeconds: 12 * 60 * 60,
     ...overrides,
   };
 }

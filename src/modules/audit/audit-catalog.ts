@@ -23,6 +23,7 @@ export const auditCategories = {
   IdentityProvider: 2121,
   OAuthToken: 2122,
   OAuthSigningKey: 2123,
+  PortalSession: 2140,
 } as const;
 
 export type AuditCategoryName = keyof typeof auditCategories;
@@ -45,6 +46,7 @@ export const auditCategoryLabels: Readonly<Record<AuditCategoryName, string>> = 
   IdentityProvider: 'Identity Provider',
   OAuthToken: 'OAuth Token',
   OAuthSigningKey: 'OAuth Signing Key',
+  PortalSession: 'Portal Session',
 };
 
 export const auditOperations = {
