@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerKeyCommands } from './key-commands.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { createStorage } from '../storage/storage.js';
 import { StartupError } from '../startup/key-setup.js';
@@ -58,6 +59,7 @@ program
   });
 
 registerAuditCommands(program);
+registerKeyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

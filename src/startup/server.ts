@@ -17,10 +17,11 @@ import { bootstrapAdministrator } from '../modules/security/admin-bootstrap.js';
 import type { BootstrapResult } from '../modules/security/admin-bootstrap.js';
 import { createAuthenticator } from '../modules/security/authenticator.js';
 import { createSecurityModule } from '../modules/security/security-module.js';
+import { createKeyModule } from '../modules/keys/key-module.js';
 import { createStatusModule } from '../modules/status/status-routes.js';
 import type { Storage } from '../storage/storage.js';
 import { createStorage } from '../storage/storage.js';
-import { loadMasterKey, openKeyRing } from './key-setup.js';
+import { loadAuditMacKey, loadMasterKey, openKeyRing } from './key-setup.js';
 
 export const strongroomVersion = '0.1.0';
 
@@ -52,9 +53,13 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const storage = await createStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await storage.migrate();
-    const cipher = await openKeyRing(storage, masterKey, now());
+    // Until the HTTP layer's logger exists, key-ring warnings go where start-up warnings go; after that into
+    // the log, where an operator watching a running node sees "restart me" (see docs/keys.md).
+    let keyRingWarn = warn;
+    const cipher = await openKeyRing(storage, masterKey, now(), (message) => keyRingWarn(message));
     await seedBuiltinProviderTypes(storage, now);
-    const auditModule = createAuditModule({ storage, macKey: deriveSubkey(masterKey, 'audit-mac'), now });
+    const auditMacKey = await loadAuditMacKey(storage.db, masterKey);
+    const auditModule = createAuditModule({ storage, macKey: auditMacKey, now });
     const audit = auditModule.writer;
     const bootstrap = await bootstrapAdministrator({ storage, audit, admin: config.admin, now });
     await seedBuiltinStoreTypes(storage, audit);
@@ -62,6 +67,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       db: storage.db,
       cacheKey: deriveSubkey(masterKey, 'credential-cache'),
       now,
+      onSecurityVersion: (securityVersion) => cipher.observeSecurityVersion(securityVersion),
     });
     const moduleDependencies: ModuleDependencies = { storage, cipher, audit, now, config };
 
@@ -87,9 +93,11 @@ export async function createServer(options: ServerOptions): Promise<Server> {
           pamReferences: createPamReferenceResolver(moduleDependencies),
         }),
         auditModule.registrar,
+        createKeyModule({ ...moduleDependencies, keyRing: cipher, masterKey, auditMacKey }),
       ],
     });
     await app.ready();
+    keyRingWarn = (message) => app.log.warn(message);
     return {
       app,
       storage,

@@ -26,6 +26,7 @@ export interface Database {
   certificate_store_containers: CertificateStoreContainerTable;
   certificate_stores: CertificateStoreTable;
   certificate_store_secrets: CertificateStoreSecretTable;
+  key_rewrap_lease: KeyRewrapLeaseTable;
 }
 
 export interface MetaTable {
@@ -221,4 +222,15 @@ export interface CertificateStoreSecretTable {
   value_sealed: Buffer | null;
   provider_id: number | null;
   parameters_json: string | null;
+}
+
+/** One row: the lease a rewrap holds while it runs, and the progress of the latest run. */
+export interface KeyRewrapLeaseTable {
+  id: number;
+  holder: string | null;
+  lease_until: string | null;
+  target_version: number | null;
+  started_at: string | null;
+  rows_rewrapped: number;
+  finished_at: string | null;
 }

@@ -19,6 +19,9 @@ export const auditCategories = {
   CertificateStorePassword: 2107,
   SecretResolution: 2108,
   AuditLog: 2109,
+  DataKey: 2130,
+  MasterKey: 2131,
+  Backup: 2132,
 } as const;
 
 export type AuditCategoryName = keyof typeof auditCategories;
@@ -37,6 +40,9 @@ export const auditCategoryLabels: Readonly<Record<AuditCategoryName, string>> = 
   CertificateStorePassword: 'Certificate Store Password',
   SecretResolution: 'Secret Resolution',
   AuditLog: 'Audit Log',
+  DataKey: 'Data Key',
+  MasterKey: 'Master Key',
+  Backup: 'Backup',
 };
 
 export const auditOperations = {
