@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { createStorage } from '../storage/storage.js';
@@ -60,6 +61,7 @@ program
 
 registerAuditCommands(program);
 registerKeyCommands(program);
+registerBackupCommands(program);
 
 try {
   await program.parseAsync(process.argv);
