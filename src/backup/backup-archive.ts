@@ -68,7 +68,7 @@ export function encodeValue(value: unknown): ArchiveValue {
 
 export function decodeValue(value: unknown): unknown {
   if (value !== null && typeof value === 'object' && '$base64' in value) {
-    return Buffer.from(String((value as { $base64: unknown }).$base64), 'base64');
+    return Buffer.from(String(value.$base64), 'base64');
   }
   return value;
 }

@@ -219,7 +219,7 @@ export async function restoreBackup(options: {
       if (batch.rows.length === 0) return;
       await tx
         .insertInto(batch.table as keyof Database)
-        .values(batch.rows as never)
+        .values(batch.rows)
         .execute();
       done += batch.rows.length;
       options.onProgress?.({ phase: 'restoring', done, total: rows });

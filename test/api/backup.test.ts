@@ -9,7 +9,7 @@ import { createServer } from '../../src/startup/server.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { createStorage } from '../../src/storage/storage.js';
 import { openEverySealedValue, seedEverySealedColumn } from '../support/sealed-values.js';
-import { createLocalEntry, createLocalProvider, expectStatus } from '../support/store-fixtures.js';
+import { createLocalEntry, createLocalProvider } from '../support/store-fixtures.js';
 import type { DialectName, TestDatabase } from '../support/test-server.js';
 import {
   adminCredentials,
