@@ -10,7 +10,7 @@ import {
 
 test('the catalogue holds every documented Keyfactor string plus the Strongroom ones, once each', () => {
   assert.equal(new Set(permissionCatalog).size, permissionCatalog.length);
-  assert.equal(permissionCatalog.length, 101);
+  assert.equal(permissionCatalog.length, 102);
   for (const permission of [
     '/',
     '/agents/management/mac/auto-enrollment/management/modify/',
@@ -19,6 +19,7 @@ test('the catalogue holds every documented Keyfactor string plus the Strongroom 
     '/workflows/instances/read/pending/',
     '/strongroom/',
     '/strongroom/resolve/',
+    '/strongroom/keys/',
   ]) {
     assert.ok(permissionCatalog.includes(permission), permission);
   }
