@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
+import { maxKeyVersion } from '../../crypto/data-key-wrap.js';
+import { sealedFormatVersion } from '../../crypto/secret-cipher.js';
 import type { DatabaseExecutor, DatabaseTransaction } from '../../storage/storage.js';
 import type { SealedColumn } from './sealed-column-registry.js';
 
@@ -19,9 +21,14 @@ export interface SealedRow {
  */
 export function headerOf(keyVersion: number): Buffer {
   const header = Buffer.alloc(5);
-  header.writeUInt8(0x01, 0);
+  header.writeUInt8(sealedFormatVersion, 0);
   header.writeUInt32BE(keyVersion, 1);
   return header;
+}
+
+/** The smallest value above every value sealed with this version; the last version has no successor. */
+function upperBoundOf(keyVersion: number): Buffer {
+  return keyVersion === maxKeyVersion ? Buffer.from([0x02]) : headerOf(keyVersion + 1);
 }
 
 function keyTuple(column: SealedColumn): RawBuilder<unknown> {
@@ -89,6 +96,6 @@ export async function countSealedWithVersion(
   const { rows } = await sql<{
     count: number | string;
   }>`select count(*) as count from ${sql.table(column.table)}
-    where ${value} >= ${headerOf(keyVersion)} and ${value} < ${headerOf(keyVersion + 1)}`.execute(db);
+    where ${value} >= ${headerOf(keyVersion)} and ${value} < ${upperBoundOf(keyVersion)}`.execute(db);
   return Number(rows[0]?.count ?? 0);
 }
