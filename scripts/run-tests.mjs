@@ -7,13 +7,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPortal } from './build-portal.mjs';
 
-const durabilityDirectory = join('test', 'durability');
+// test/durability holds the slow end-to-end runs (100,000 entries through backup and restore); they run
+// only when asked for: `npm run test:durability`.
+const slowSuites = new Set([join('test', 'durability')]);
 
-function collectTests(directory, skipped) {
+function collectTests(directory, skipped = new Set()) {
   return readdirSync(directory).flatMap((name) => {
     const path = join(directory, name);
-    if (path === skipped) return [];
-    if (statSync(path).isDirectory()) return collectTests(path, skipped);
+    if (statSync(path).isDirectory()) return skipped.has(path) ? [] : collectTests(path, skipped);
     return name.endsWith('.test.ts') ? [path] : [];
   });
 }
@@ -22,10 +23,10 @@ const durability = process.argv[2] === '--durability';
 const requested = process.argv.slice(durability ? 3 : 2);
 const files =
   requested.length > 0
-    ? requested
+    ? requested.flatMap((path) => (statSync(path).isDirectory() ? collectTests(path) : [path]))
     : durability
-      ? collectTests(durabilityDirectory).sort()
-      : ['src', 'test'].flatMap((directory) => collectTests(directory, durabilityDirectory)).sort();
+      ? collectTests(join('test', 'durability')).sort()
+      : ['src', 'test'].flatMap((directory) => collectTests(directory, slowSuites)).sort();
 // Built once here rather than by each test file that serves the portal, which would race when run in parallel.
 await buildPortal();
 const result = spawnSync(

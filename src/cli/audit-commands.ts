@@ -8,7 +8,7 @@ import { AuditExportError, readAuditExport, writeAuditExport } from '../modules/
 import { readAuditChain } from '../modules/audit/audit-repository.js';
 import type { AuditVerificationReport } from '../modules/audit/audit-verifier.js';
 import { verifyAuditChain } from '../modules/audit/audit-verifier.js';
-import { loadMasterKey } from '../startup/key-setup.js';
+import { loadAuditMacKey, loadMasterKey } from '../startup/key-setup.js';
 import type { Storage } from '../storage/storage.js';
 import { createStorage } from '../storage/storage.js';
 
@@ -171,7 +171,7 @@ export function registerAuditCommands(program: Command): void {
           try {
             report = await verifyAuditChain(
               readAuditChain(storage.db, { batchSize }),
-              deriveSubkey(masterKey, 'audit-mac'),
+              await loadAuditMacKey(storage.db, masterKey),
             );
           } finally {
             await storage.close();
@@ -233,8 +233,16 @@ export function registerAuditCommands(program: Command): void {
     .requiredOption('--output <path>', 'the file to create, mode 0600 (an existing file is not overwritten)')
     .action(
       guarded(async (options: { output: string }) => {
-        const masterKey = masterKeyFromConfig(loadConfig(process.env));
-        const key = deriveSubkey(masterKey, 'audit-mac').toString('base64');
+        const config = loadConfig(process.env);
+        const masterKey = masterKeyFromConfig(config);
+        // Read from the database: after a master-key rotation the key is the one kept there, not a derivation.
+        const storage = await openDatabase(config, masterKey);
+        let key: string;
+        try {
+          key = (await loadAuditMacKey(storage.db, masterKey)).toString('base64');
+        } finally {
+          await storage.close();
+        }
         try {
           writeFileSync(options.output, `${key}\n`, { flag: 'wx', mode: 0o600 });
         } catch (error) {

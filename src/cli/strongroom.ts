@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerDevCertCommand } from './dev-cert-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
+import { registerKeyCommands } from './key-commands.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { isDatabaseUnavailable } from '../storage/database-availability.js';
 import { createStorage } from '../storage/storage.js';
@@ -90,6 +92,8 @@ program
 
 registerAuditCommands(program);
 registerDevCertCommand(program);
+registerKeyCommands(program);
+registerBackupCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -374,3 +374,12 @@ function quote(value: string): string {
   const shortened = value.length > maxEchoedLength ? `${value.slice(0, maxEchoedLength)}…` : value;
   return `'${JSON.stringify(shortened).slice(1, -1)}'`;
 }
+
+/**
+ * The text of the next master key for `strongroom keys rotate-master`, when given in the environment rather
+ * than a file. Read only by that command; a server never looks at it.
+ */
+export function newMasterKeyText(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const text = env.STRONGROOM_NEW_MASTER_KEY;
+  return text === undefined || text === '' ? undefined : text;
+}

@@ -23,10 +23,31 @@ export function wrapDataKey(rootKey: Buffer, dataKey: Buffer, keyVersion: number
   if (dataKey.length !== dataKeyLength) {
     throw new Error(`A data key must be exactly ${dataKeyLength} bytes`);
   }
+  return wrapWithAssociatedData(rootKey, dataKey, associatedDataFor(keyVersion));
+}
+
+/**
+ * Seals a 32-byte key kept for one purpose other than sealing secrets (the audit MAC key once the master
+ * key has been rotated). The purpose is the associated data, so it cannot pass for a data key.
+ */
+export function wrapPurposeKey(rootKey: Buffer, key: Buffer, purpose: string): Buffer {
+  assertRootKey(rootKey);
+  if (key.length !== dataKeyLength)
+    throw new Error(`A ${purpose} key must be exactly ${dataKeyLength} bytes`);
+  return wrapWithAssociatedData(rootKey, key, purposeDataFor(purpose));
+}
+
+export function unwrapPurposeKey(rootKey: Buffer, wrapped: Buffer, purpose: string): Buffer {
+  assertRootKey(rootKey);
+  const failure = new Error(`The ${purpose} key could not be unwrapped: wrong master key or damaged record`);
+  return unwrapWithAssociatedData(rootKey, wrapped, purposeDataFor(purpose), failure);
+}
+
+function wrapWithAssociatedData(rootKey: Buffer, key: Buffer, associatedData: Buffer): Buffer {
   const nonce = randomBytes(nonceLength);
   const cipher = createCipheriv('aes-256-gcm', rootKey, nonce, { authTagLength: tagLength });
-  cipher.setAAD(associatedDataFor(keyVersion));
-  const ciphertext = Buffer.concat([cipher.update(dataKey), cipher.final()]);
+  cipher.setAAD(associatedData);
+  const ciphertext = Buffer.concat([cipher.update(key), cipher.final()]);
   return Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]);
 }
 
@@ -38,6 +59,15 @@ export function unwrapDataKey(rootKey: Buffer, wrapped: Buffer, keyVersion: numb
   const failure = new Error(
     `Data key ${keyVersion} could not be unwrapped: wrong master key or damaged key record`,
   );
+  return unwrapWithAssociatedData(rootKey, wrapped, associatedDataFor(keyVersion), failure);
+}
+
+function unwrapWithAssociatedData(
+  rootKey: Buffer,
+  wrapped: Buffer,
+  associatedData: Buffer,
+  failure: Error,
+): Buffer {
   if (wrapped.length !== wrappedDataKeyLength) {
     throw failure;
   }
@@ -46,7 +76,7 @@ export function unwrapDataKey(rootKey: Buffer, wrapped: Buffer, keyVersion: numb
   const tag = wrapped.subarray(nonceLength + dataKeyLength);
   try {
     const decipher = createDecipheriv('aes-256-gcm', rootKey, nonce, { authTagLength: tagLength });
-    decipher.setAAD(associatedDataFor(keyVersion));
+    decipher.setAAD(associatedData);
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
   } catch {
@@ -69,4 +99,8 @@ function assertRootKey(rootKey: Buffer): void {
 
 function associatedDataFor(keyVersion: number): Buffer {
   return Buffer.from(`strongroom:data-key:${keyVersion}`, 'utf8');
+}
+
+function purposeDataFor(purpose: string): Buffer {
+  return Buffer.from(`strongroom:purpose-key:${purpose}`, 'utf8');
 }

@@ -2,11 +2,12 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { AppConfig } from '../config/app-config.js';
-import { generateDataKey, unwrapDataKey, wrapDataKey } from '../crypto/data-key-wrap.js';
-import { generateMasterKey, keyCheckValue, parseMasterKey } from '../crypto/master-key.js';
-import type { SecretCipher } from '../crypto/secret-cipher.js';
-import { createSecretCipher } from '../crypto/secret-cipher.js';
-import type { Storage } from '../storage/storage.js';
+import { generateDataKey, unwrapPurposeKey, wrapDataKey } from '../crypto/data-key-wrap.js';
+import { deriveSubkey, generateMasterKey, keyCheckValue, parseMasterKey } from '../crypto/master-key.js';
+import { readMeta, wrappedAuditKeyName } from '../modules/keys/data-key-repository.js';
+import type { KeyRing } from '../modules/keys/key-ring.js';
+import { openLiveKeyRing } from '../modules/keys/key-ring.js';
+import type { DatabaseExecutor, Storage } from '../storage/storage.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -39,7 +40,12 @@ export function loadMasterKey(source: AppConfig['masterKey'], warn: (message: st
  * data keys it wraps. Several nodes may start at once on one database, so first-start rows are inserted
  * with "do nothing on conflict" and read back.
  */
-export async function openKeyRing(storage: Storage, masterKey: Buffer, now: Date): Promise<SecretCipher> {
+export async function openKeyRing(
+  storage: Storage,
+  masterKey: Buffer,
+  now: Date,
+  warn: (message: string) => void = () => undefined,
+): Promise<KeyRing> {
   const { db } = storage;
   const checkValue = keyCheckValue(masterKey);
   await db
@@ -67,12 +73,18 @@ export async function openKeyRing(storage: Storage, masterKey: Buffer, now: Date
     })
     .onConflict((conflict) => conflict.column('key_version').doNothing())
     .execute();
-  const rows = await db.selectFrom('data_keys').selectAll().orderBy('key_version').execute();
-  const dataKeys = new Map<number, Buffer>();
-  for (const row of rows)
-    dataKeys.set(row.key_version, unwrapDataKey(masterKey, row.wrapped_key, row.key_version));
-  const activeKeyVersion = Math.max(...dataKeys.keys());
-  return createSecretCipher({ dataKeys, activeKeyVersion });
+  return openLiveKeyRing({ db, masterKey, warn });
+}
+
+/**
+ * The key the audit chain is MACed with. It is derived from the master key until that key is first rotated;
+ * from then on the rotation keeps the original key, wrapped under the current master key, so entries signed
+ * before the rotation still verify.
+ */
+export async function loadAuditMacKey(db: DatabaseExecutor, masterKey: Buffer): Promise<Buffer> {
+  const wrapped = await readMeta(db, wrappedAuditKeyName);
+  if (wrapped === undefined) return deriveSubkey(masterKey, 'audit-mac');
+  return unwrapPurposeKey(masterKey, Buffer.from(wrapped, 'base64'), 'audit-mac');
 }
 
 /** Data key versions stored; values sealed under any of them can be opened. Reported as a metric. */

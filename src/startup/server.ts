@@ -26,12 +26,13 @@ import { bootstrapAdministrator } from '../modules/security/admin-bootstrap.js';
 import type { BootstrapResult } from '../modules/security/admin-bootstrap.js';
 import { createAuthenticator } from '../modules/security/authenticator.js';
 import { createSecurityModule } from '../modules/security/security-module.js';
+import { createKeyModule } from '../modules/keys/key-module.js';
 import { createPortalModule } from '../modules/portal/portal-module.js';
 import { createSessionModule } from '../modules/sessions/session-module.js';
 import { createStatusModule } from '../modules/status/status-routes.js';
 import type { Storage } from '../storage/storage.js';
 import { createStorage } from '../storage/storage.js';
-import { countDataKeys, loadMasterKey, openKeyRing } from './key-setup.js';
+import { countDataKeys, loadAuditMacKey, loadMasterKey, openKeyRing } from './key-setup.js';
 import { readTlsMaterial } from './tls-setup.js';
 
 export const strongroomVersion = '0.1.0';
@@ -91,17 +92,26 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   let metricsListener: MetricsListener | undefined;
   try {
     await storage.migrate();
-    const cipher = await openKeyRing(storage, masterKey, now());
+    // Until the HTTP layer's logger exists, key-ring warnings go where start-up warnings go; after that into
+    // the log, where an operator watching a running node sees "restart me" (see docs/keys.md).
+    let keyRingWarn = warn;
+    const cipher = await openKeyRing(storage, masterKey, now(), (message) => keyRingWarn(message));
     await seedBuiltinProviderTypes(storage, now);
-    const auditModule = createAuditModule({ storage, macKey: deriveSubkey(masterKey, 'audit-mac'), now });
+    const auditMacKey = await loadAuditMacKey(storage.db, masterKey);
+    const auditModule = createAuditModule({ storage, macKey: auditMacKey, now });
     const audit = auditModule.writer;
     const bootstrap = await bootstrapAdministrator({ storage, audit, admin: config.admin, now });
     await seedBuiltinStoreTypes(storage, audit);
+    // Every way of signing in reads the security version; each passes it on so the key ring notices a data key
+    // rotated on another node at this node's next request, whichever kind of caller makes it.
+    const observeSecurityVersion = (securityVersion: number) =>
+      cipher.observeSecurityVersion(securityVersion);
     const authenticator = createAuthenticator({
       db: storage.db,
       cacheKey: deriveSubkey(masterKey, 'credential-cache'),
       now,
       metrics,
+      onSecurityVersion: observeSecurityVersion,
     });
     const deniedRequests = createDeniedRequestAuditor({
       storage,
@@ -122,6 +132,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     const identity = createIdentityModule({
       ...moduleDependencies,
       clientSecretKey: deriveSubkey(masterKey, 'oauth-client-secret'),
+      onSecurityVersion: observeSecurityVersion,
     });
     const sessionModule = createSessionModule({
       storage,
@@ -130,6 +141,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       now,
       idleSeconds: config.sessionIdleSeconds,
       lifetimeSeconds: config.sessionLifetimeSeconds,
+      onSecurityVersion: observeSecurityVersion,
     });
 
     const logger: FastifyServerOptions['logger'] = {
@@ -177,9 +189,11 @@ export async function createServer(options: ServerOptions): Promise<Server> {
         identity.registrar,
         sessionModule.registrar,
         createPortalModule(),
+        createKeyModule({ ...moduleDependencies, keyRing: cipher, masterKey, auditMacKey }),
       ],
     });
     await app.ready();
+    keyRingWarn = (message) => app.log.warn(message);
     if (config.metricsPort !== undefined) {
       metricsListener = await startMetricsListener(metrics, config.metricsPort);
     }

@@ -31,6 +31,7 @@ export interface Database {
   oauth_clients: OAuthClientTable;
   oauth_signing_keys: OAuthSigningKeyTable;
   identity_providers: IdentityProviderTable;
+  key_rewrap_lease: KeyRewrapLeaseTable;
 }
 
 export interface MetaTable {
@@ -281,4 +282,15 @@ export interface IdentityProviderTable {
   is_builtin: number;
   created_at: string;
   updated_at: string;
+}
+
+/** One row: the lease a rewrap holds while it runs, and the progress of the latest run. */
+export interface KeyRewrapLeaseTable {
+  id: number;
+  holder: string | null;
+  lease_until: string | null;
+  target_version: number | null;
+  started_at: string | null;
+  rows_rewrapped: number;
+  finished_at: string | null;
 }

@@ -495,6 +495,38 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
         await db.schema.createIndex('portal_sessions_user').on('portal_sessions').column('user_id').execute();
       },
     },
+    '010-keys': {
+      async up(db: Kysely<unknown>) {
+        // One row: who is rewrapping, until when the lease holds, and how far the run has got. A lease rather
+        // than an advisory lock so that both dialects behave alike and `keys status` can show the progress.
+        await db.schema
+          .createTable('key_rewrap_lease')
+          .addColumn('id', 'integer', (column) => column.primaryKey().check(sql`id = 1`))
+          .addColumn('holder', 'text')
+          .addColumn('lease_until', 'text')
+          .addColumn('target_version', 'integer')
+          .addColumn('started_at', 'text')
+          .addColumn('rows_rewrapped', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('finished_at', 'text')
+          .execute();
+        await sql`insert into key_rewrap_lease (id, rows_rewrapped) values (1, 0)`.execute(db);
+        // Every authenticated request already reads security_version; bumping it when a data key is added,
+        // rewrapped or retired lets each node notice a rotation at its next request at no extra cost.
+        if (dialect === 'postgres') {
+          await sql`create trigger data_keys_bumps_security_version after insert or update or delete on data_keys
+            for each statement execute function bump_security_version()`.execute(db);
+          return;
+        }
+        for (const event of ['insert', 'update', 'delete']) {
+          await sql
+            .raw(
+              `create trigger data_keys_${event}_bumps_security_version after ${event} on data_keys ` +
+                'begin update security_version set version = version + 1 where id = 1; end',
+            )
+            .execute(db);
+        }
+      },
+    },
   };
 }
 

@@ -24,6 +24,9 @@ export const auditCategories = {
   OAuthToken: 2122,
   OAuthSigningKey: 2123,
   PortalSession: 2140,
+  DataKey: 2130,
+  MasterKey: 2131,
+  Backup: 2132,
 } as const;
 
 export type AuditCategoryName = keyof typeof auditCategories;
@@ -47,6 +50,9 @@ export const auditCategoryLabels: Readonly<Record<AuditCategoryName, string>> = 
   OAuthToken: 'OAuth Token',
   OAuthSigningKey: 'OAuth Signing Key',
   PortalSession: 'Portal Session',
+  DataKey: 'Data Key',
+  MasterKey: 'Master Key',
+  Backup: 'Backup',
 };
 
 export const auditOperations = {

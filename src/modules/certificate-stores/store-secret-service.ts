@@ -37,7 +37,7 @@ export interface StoreSecretService {
 const secretParameterDataType = 2;
 
 /** A parameter location distinct from every secret's own, so a sealed parameter only opens where it was sealed. */
-const parameterSecretKey = (secretKey: string, parameterName: string): string =>
+export const parameterSecretKey = (secretKey: string, parameterName: string): string =>
   `${secretKey}/parameters/${parameterName}`;
 
 export function createStoreSecretService(dependencies: {

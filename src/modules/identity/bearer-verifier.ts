@@ -56,6 +56,8 @@ export function createBearerVerifier(options: {
   issuer: string;
   signingKeys: SigningKeyService;
   jwksCache: JwksCache;
+  /** Told the security version each request reads, so the key ring follows rotations made on other nodes. */
+  onSecurityVersion?: (securityVersion: number) => Promise<void>;
 }): BearerVerifier {
   const { db, now, issuer, signingKeys, jwksCache } = options;
   const remembered = new Map<string, RememberedToken>();
@@ -106,6 +108,7 @@ export function createBearerVerifier(options: {
   return async (token) => {
     const key = createHash('sha256').update(token).digest('base64');
     const securityVersion = await readSecurityVersion(db);
+    await options.onSecurityVersion?.(securityVersion);
     const known = remembered.get(key);
     const currentMs = now().getTime();
     if (known !== undefined && known.securityVersion === securityVersion && known.expiresAtMs > currentMs) {

@@ -35,6 +35,8 @@ export function createIdentityModule(dependencies: {
   now: () => Date;
   config: AppConfig;
   clientSecretKey: Buffer;
+  /** Told the security version each request reads, so the key ring follows rotations made on other nodes. */
+  onSecurityVersion?: (securityVersion: number) => Promise<void>;
 }): IdentityModule {
   const { storage, cipher, audit, now, config } = dependencies;
   const issuer = issuerUrl(config);
@@ -72,6 +74,15 @@ export function createIdentityModule(dependencies: {
       for (const register of registrars) register(app);
       app.addHook('onClose', async () => jwksCache.close());
     },
-    verifyBearer: createBearerVerifier({ db: storage.db, now, issuer, signingKeys, jwksCache }),
+    verifyBearer: createBearerVerifier({
+      db: storage.db,
+      now,
+      issuer,
+      signingKeys,
+      jwksCache,
+      ...(dependencies.onSecurityVersion === undefined
+        ? {}
+        : { onSecurityVersion: dependencies.onSecurityVersion }),
+    }),
   };
 }

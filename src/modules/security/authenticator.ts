@@ -46,6 +46,11 @@ export function createAuthenticator(options: {
   db: DatabaseExecutor;
   cacheKey: Buffer;
   now: () => Date;
+  /**
+   * Told the security version every request reads; the key ring compares it to reload data keys after a
+   * rotation (data-key changes bump that version too), so the check costs the hot path no extra query.
+   */
+  onSecurityVersion?: (securityVersion: number) => Promise<void>;
   /** Argon2 verification unless a test counts the calls. */
   verifyPassword?: (passwordHash: string, password: string) => Promise<boolean>;
   metrics?: Pick<MetricsRecorder, 'authenticationFailed' | 'accountLocked' | 'credentialCacheLookup'>;
@@ -141,6 +146,7 @@ export function createAuthenticator(options: {
       // Read before anything it vouches for: a change landing after this read makes the next request
       // see a newer version, never the other way round.
       const securityVersion = await readSecurityVersion(db);
+      await options.onSecurityVersion?.(securityVersion);
       const remembered = verified.get(key);
       const currentTime = now().getTime();
       const isFresh = remembered !== undefined && remembered.expiresAt > currentTime;

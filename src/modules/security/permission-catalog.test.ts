@@ -20,6 +20,7 @@ test('the catalogue holds every documented Keyfactor string plus the Strongroom 
     '/strongroom/',
     '/strongroom/metrics/',
     '/strongroom/resolve/',
+    '/strongroom/keys/',
   ]) {
     assert.ok(permissionCatalog.includes(permission), permission);
   }

@@ -106,6 +106,8 @@ export const permissionCatalog: readonly string[] = Object.freeze([
   // Reading a secret's actual value is a data-plane right of its own: administering PAM providers or
   // certificate stores must not, by itself, let someone read the passwords they hold.
   '/strongroom/',
+  // Rotating, rewrapping and retiring data keys: an operator's right that no area grant implies.
+  '/strongroom/keys/',
   // Reading the Prometheus metrics: request counts and timings, not secrets, but still not for anyone.
   '/strongroom/metrics/',
   '/strongroom/resolve/',

@@ -285,6 +285,38 @@ const hasCases: readonly HasCase[] = [
     expected: false,
   },
 
+  // key operations are granted only explicitly
+  {
+    name: 'every area grant together does not allow key operations',
+    grants: ['/pam/', '/certificate_stores/', '/security/', '/system_settings/', '/auditing/'],
+    required: '/strongroom/keys/',
+    expected: false,
+  },
+  {
+    name: '/strongroom/resolve/ does not allow key operations',
+    grants: ['/strongroom/resolve/'],
+    required: '/strongroom/keys/',
+    expected: false,
+  },
+  {
+    name: '/strongroom/ allows key operations',
+    grants: ['/strongroom/'],
+    required: '/strongroom/keys/',
+    expected: true,
+  },
+  {
+    name: '/ allows key operations',
+    grants: ['/'],
+    required: '/strongroom/keys/',
+    expected: true,
+  },
+  {
+    name: '/strongroom/keys/ does not allow resolving secret values',
+    grants: ['/strongroom/keys/'],
+    required: '/strongroom/resolve/',
+    expected: false,
+  },
+
   // grants from several roles add up
   {
     name: 'a global grant still applies beside a narrower scoped one',

@@ -19,7 +19,8 @@ const modifySuffix = 'modify/';
  * area has both, because Keyfactor's UI ties the two boxes together and a right to change what one cannot
  * see is useless; certificate stores add a step in between (modify ⇒ schedule ⇒ read) because the UI forces
  * those three boxes together (contract §6.1).
- * `/strongroom/resolve/` appears on no right-hand side, so only `/strongroom/` or `/` can grant it.
+ * `/strongroom/resolve/` and `/strongroom/keys/` appear on no right-hand side, so only `/strongroom/` or `/`
+ * can grant them.
  */
 const directImplications: ReadonlyMap<string, readonly string[]> = buildDirectImplications();
 

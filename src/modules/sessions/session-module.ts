@@ -14,6 +14,8 @@ export function createSessionModule(dependencies: {
   now: () => Date;
   idleSeconds: number;
   lifetimeSeconds: number;
+  /** Told the security version each request reads, so the key ring follows rotations made on other nodes. */
+  onSecurityVersion?: (securityVersion: number) => Promise<void>;
 }): { registrar: RouteRegistrar; verifier: SessionVerifier } {
   const service = createSessionService(dependencies);
   return {

@@ -7,6 +7,7 @@ import type { Authenticator } from '../security/authenticator.js';
 import type { PermissionChecker } from '../security/permission-evaluator.js';
 import { createPermissionChecker } from '../security/permission-evaluator.js';
 import { permissionsForIdentity } from '../security/role-repository.js';
+import { readSecurityVersion } from '../security/security-version-repository.js';
 import { findUserByName } from '../security/user-repository.js';
 import {
   deleteExpiredSessions,
@@ -47,6 +48,8 @@ export function createSessionService(dependencies: {
   now: () => Date;
   idleSeconds: number;
   lifetimeSeconds: number;
+  /** Told the security version each request reads, so the key ring follows rotations made on other nodes. */
+  onSecurityVersion?: (securityVersion: number) => Promise<void>;
 }): SessionService {
   const { storage, authenticator, audit, now } = dependencies;
   const idleMs = dependencies.idleSeconds * 1000;
@@ -97,6 +100,9 @@ export function createSessionService(dependencies: {
     },
 
     async authenticate(sessionId) {
+      if (dependencies.onSecurityVersion !== undefined) {
+        await dependencies.onSecurityVersion(await readSecurityVersion(storage.db));
+      }
       const idHash = hashSessionId(sessionId);
       const session = await findSession(storage.db, idHash);
       if (session === undefined) throw ended();
