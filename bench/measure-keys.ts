@@ -99,7 +99,6 @@ try {
       storage,
       keyRing,
       masterKey,
-      auditMacKey,
       audit: createAuditWriter({ macKey: auditMacKey, now: () => new Date() }),
       now: () => new Date(),
     });

@@ -76,7 +76,6 @@ export interface Store {
 export interface Container {
   Id: number;
   Name: string;
-  CertStoreType: number;
   StoreCount: number;
 }
 

@@ -35,7 +35,6 @@ export function ContainersPage() {
             <thead>
               <tr>
                 <th scope="col">Name</th>
-                <th scope="col">Store type</th>
                 <th scope="col">Stores</th>
                 <th scope="col">Actions</th>
               </tr>
@@ -44,10 +43,6 @@ export function ContainersPage() {
               {loaded.data.containers.map((container) => (
                 <tr key={container.Id}>
                   <td>{container.Name}</td>
-                  <td>
-                    {loaded.data?.types.find((type) => type.StoreType === container.CertStoreType)?.Name ??
-                      container.CertStoreType}
-                  </td>
                   <td>{container.StoreCount}</td>
                   <td>
                     {permissions.can('/certificate_stores/modify/', container.Id) ? (
@@ -76,7 +71,7 @@ export function ContainersPage() {
 
 function CreateContainer(props: { types: StoreType[]; onCreated: () => void }) {
   const [name, setName] = useState('');
-  const [type, setType] = useState(String(props.types[0]?.StoreType ?? 0));
+  const [type, setType] = useState('');
   const action = useAction();
   return (
     <Section title="Create a container">
@@ -85,7 +80,9 @@ function CreateContainer(props: { types: StoreType[]; onCreated: () => void }) {
           event.preventDefault();
           void action
             .run(async () => {
-              await call('createContainer', { body: { Name: name, CertStoreType: Number(type) } });
+              await call('createContainer', {
+                body: type === '' ? { Name: name } : { Name: name, CertStoreType: Number(type) },
+              });
             })
             .then((done) => {
               if (done) {
@@ -100,7 +97,10 @@ function CreateContainer(props: { types: StoreType[]; onCreated: () => void }) {
           label="Store type"
           value={type}
           onChange={setType}
-          options={props.types.map((item) => ({ value: String(item.StoreType), label: item.Name }))}
+          options={[
+            { value: '', label: 'The type of the first store placed in it' },
+            ...props.types.map((item) => ({ value: String(item.StoreType), label: item.Name })),
+          ]}
         />
         <ErrorMessage error={action.error} />
         <button type="submit" class="primary" disabled={action.isBusy}>

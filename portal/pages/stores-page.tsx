@@ -409,10 +409,11 @@ function SetPassword(props: { storeId: string; onSaved: () => void }) {
 
 function MoveStore(props: { store: Store; containers: Container[]; onMoved: () => void }) {
   const { permissions } = useSignedIn();
+  // Containers are answered without their store type (as Command 25 publishes them), so a container holding
+  // stores of another type is offered too; the server refuses that move and its Message is shown.
   const targets = props.containers.filter(
     (container) =>
       container.Id !== props.store.ContainerId &&
-      container.CertStoreType === props.store.CertStoreType &&
       permissions.can('/certificate_stores/modify/', container.Id),
   );
   const [containerId, setContainerId] = useState('');

@@ -2,9 +2,9 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { AppConfig } from '../config/app-config.js';
-import { generateDataKey, unwrapPurposeKey, wrapDataKey } from '../crypto/data-key-wrap.js';
-import { deriveSubkey, generateMasterKey, keyCheckValue, parseMasterKey } from '../crypto/master-key.js';
-import { readMeta, wrappedAuditKeyName } from '../modules/keys/data-key-repository.js';
+import { generateDataKey, wrapDataKey } from '../crypto/data-key-wrap.js';
+import { generateMasterKey, keyCheckValue, parseMasterKey } from '../crypto/master-key.js';
+import { loadPurposeKey } from '../modules/keys/purpose-keys.js';
 import type { KeyRing } from '../modules/keys/key-ring.js';
 import { openLiveKeyRing } from '../modules/keys/key-ring.js';
 import type { DatabaseExecutor, Storage } from '../storage/storage.js';
@@ -81,10 +81,10 @@ export async function openKeyRing(
  * from then on the rotation keeps the original key, wrapped under the current master key, so entries signed
  * before the rotation still verify.
  */
-export async function loadAuditMacKey(db: DatabaseExecutor, masterKey: Buffer): Promise<Buffer> {
-  const wrapped = await readMeta(db, wrappedAuditKeyName);
-  if (wrapped === undefined) return deriveSubkey(masterKey, 'audit-mac');
-  return unwrapPurposeKey(masterKey, Buffer.from(wrapped, 'base64'), 'audit-mac');
+export { loadPurposeKey };
+
+export function loadAuditMacKey(db: DatabaseExecutor, masterKey: Buffer): Promise<Buffer> {
+  return loadPurposeKey(db, masterKey, 'audit-mac');
 }
 
 /** Data key versions stored; values sealed under any of them can be opened. Reported as a metric. */

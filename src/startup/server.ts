@@ -32,7 +32,7 @@ import { createSessionModule } from '../modules/sessions/session-module.js';
 import { createStatusModule } from '../modules/status/status-routes.js';
 import type { Storage } from '../storage/storage.js';
 import { createStorage } from '../storage/storage.js';
-import { countDataKeys, loadAuditMacKey, loadMasterKey, openKeyRing } from './key-setup.js';
+import { countDataKeys, loadAuditMacKey, loadMasterKey, loadPurposeKey, openKeyRing } from './key-setup.js';
 import { readTlsMaterial } from './tls-setup.js';
 
 export const strongroomVersion = '0.1.0';
@@ -131,7 +131,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     const moduleDependencies: ModuleDependencies = { storage, cipher, audit, now, config };
     const identity = createIdentityModule({
       ...moduleDependencies,
-      clientSecretKey: deriveSubkey(masterKey, 'oauth-client-secret'),
+      clientSecretKey: await loadPurposeKey(storage.db, masterKey, 'oauth-client-secret'),
       onSecurityVersion: observeSecurityVersion,
     });
     const sessionModule = createSessionModule({
@@ -189,7 +189,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
         identity.registrar,
         sessionModule.registrar,
         createPortalModule(),
-        createKeyModule({ ...moduleDependencies, keyRing: cipher, masterKey, auditMacKey }),
+        createKeyModule({ ...moduleDependencies, keyRing: cipher, masterKey }),
       ],
     });
     await app.ready();

@@ -69,7 +69,14 @@ describeEachDialect('every served GET that Keyfactor publishes answers in the pu
     const setId = (sets.body as { Id: string }[])[0]?.Id;
     const audit = await server().request('GET', '/KeyfactorAPI/Audit?ReturnLimit=1');
     const auditId = (audit.body as { Id: number }[])[0]?.Id;
+    const claims = await server().request('GET', '/KeyfactorAPI/Security/Claims');
+    const claimId = (claims.body as { Id: number }[])[0]?.Id;
+    const identities = await server().request('GET', '/KeyfactorAPI/Security/Identities');
+    const identityId = (identities.body as { Id: number }[])[0]?.Id;
+    const providers = await server().request('GET', '/KeyfactorAPI/Identity/Providers');
+    const identityProviderId = (providers.body as { Id: string }[])[0]?.Id;
     assert.ok(roleId !== undefined && typeId !== undefined && setId !== undefined && auditId !== undefined);
+    assert.ok(claimId !== undefined && identityId !== undefined && identityProviderId !== undefined);
     for (const [template, url] of [
       ['/keyfactorapi/security/roles/{}', `/KeyfactorAPI/Security/Roles/${roleId}`],
       [
@@ -80,6 +87,27 @@ describeEachDialect('every served GET that Keyfactor publishes answers in the pu
         '/keyfactorapi/security/roles/{}/permissions/containers',
         `/KeyfactorAPI/Security/Roles/${roleId}/Permissions/Containers`,
       ],
+      ['/keyfactorapi/security/roles/{}/identities', `/KeyfactorAPI/Security/Roles/${roleId}/Identities`],
+      ['/keyfactorapi/security/roles/{}/permissions', `/KeyfactorAPI/Security/Roles/${roleId}/Permissions`],
+      [
+        '/keyfactorapi/security/roles/{}/permissions/global',
+        `/KeyfactorAPI/Security/Roles/${roleId}/Permissions/Global`,
+      ],
+      ['/keyfactorapi/security/claims/{}', `/KeyfactorAPI/Security/Claims/${claimId}`],
+      [
+        '/keyfactorapi/security/claims/roles',
+        `/KeyfactorAPI/Security/Claims/Roles?claimType=0&claimValue=${user.username}&providerAuthenticationScheme=Basic`,
+      ],
+      ['/keyfactorapi/security/identities/{}', `/KeyfactorAPI/Security/Identities/${identityId}`],
+      [
+        '/keyfactorapi/security/identities/lookup',
+        `/KeyfactorAPI/Security/Identities/Lookup?accountName=${user.username}`,
+      ],
+      [
+        '/keyfactorapi/security/containers/{}/roles',
+        `/KeyfactorAPI/Security/Containers/${containerId}/Roles`,
+      ],
+      ['/keyfactorapi/identity/providers/{}', `/KeyfactorAPI/Identity/Providers/${identityProviderId}`],
       ['/keyfactorapi/permissionsets/{}', `/KeyfactorAPI/PermissionSets/${setId}`],
       ['/keyfactorapi/pamproviders/types/{}', `/KeyfactorAPI/PamProviders/Types/${typeId}`],
       // Version 2 looks a type up by the id of a provider of that type.

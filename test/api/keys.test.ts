@@ -47,7 +47,6 @@ async function outsideKeyService(server: TestServer, masterKey = server.database
     storage,
     keyRing,
     masterKey,
-    auditMacKey,
     audit: createAuditWriter({ macKey: auditMacKey, now: () => new Date() }),
     now: () => new Date(),
   });

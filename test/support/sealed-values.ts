@@ -61,9 +61,10 @@ export async function openEverySealedValue(
 
 /**
  * One value in every sealed column: local entries with earlier versions, a provider's secret parameter,
- * a store password and a secret-typed parameter of a PAM reference.
+ * a store password, a secret-typed parameter of a PAM reference and the built-in token issuer's signing key.
  */
 export async function seedEverySealedColumn(server: TestServer, entries = 6): Promise<void> {
+  expectStatus(await server.request('POST', '/strongroom/oauth/signing-key/rotate'), 200);
   const localProvider = await createLocalProvider(server);
   for (let index = 0; index < entries; index += 1) {
     await createLocalEntry(server, localProvider, `entry-${index}`, `value-${index}`);

@@ -16,8 +16,17 @@ export interface RewrapLeaseRecord {
 }
 
 const masterKeyCheckName = 'master_key_check';
-/** Present once the master key has been rotated: the audit MAC key, wrapped under the current master key. */
-export const wrappedAuditKeyName = 'audit_mac_key_wrapped';
+/**
+ * Keys derived from the first master key whose output is stored (audit MACs, OAuth client secret hashes), so
+ * they must outlive a master-key rotation. Each is derived from the master key until the first rotation;
+ * from then on it is kept in `strongroom_meta` under its name, wrapped under the current master key.
+ */
+export const persistentPurposeKeys = [
+  { purpose: 'audit-mac', metaName: 'audit_mac_key_wrapped' },
+  { purpose: 'oauth-client-secret', metaName: 'oauth_client_secret_key_wrapped' },
+] as const;
+
+export type PersistentPurpose = (typeof persistentPurposeKeys)[number]['purpose'];
 
 export async function listDataKeys(db: DatabaseExecutor): Promise<DataKeyRecord[]> {
   const rows = await db.selectFrom('data_keys').selectAll().orderBy('key_version').execute();

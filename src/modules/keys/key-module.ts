@@ -9,7 +9,6 @@ export function createKeyModule(dependencies: {
   storage: Storage;
   keyRing: KeyRing;
   masterKey: Buffer;
-  auditMacKey: Buffer;
   audit: AuditWriter;
   now: () => Date;
 }): RouteRegistrar {

@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  generateDataKey,
-  unwrapDataKey,
-  unwrapPurposeKey,
-  wrapDataKey,
-  wrapPurposeKey,
-} from '../../crypto/data-key-wrap.js';
+import { generateDataKey, unwrapDataKey, wrapDataKey, wrapPurposeKey } from '../../crypto/data-key-wrap.js';
 import { keyCheckValue } from '../../crypto/master-key.js';
 import { conflictError, notFoundError, validationError } from '../../errors/app-error.js';
 import type { DatabaseExecutor, Storage } from '../../storage/storage.js';
@@ -17,17 +11,17 @@ import {
   insertDataKey,
   listDataKeys,
   readMasterKeyCheck,
-  readMeta,
   readRewrapLease,
   releaseRewrapLease,
   renewRewrapLease,
   replaceWrappedKey,
-  wrappedAuditKeyName,
+  persistentPurposeKeys,
   writeMasterKeyCheck,
   writeMeta,
 } from './data-key-repository.js';
 import type { RewrapLeaseRecord } from './data-key-repository.js';
 import type { KeyRing } from './key-ring.js';
+import { loadPurposeKey } from './purpose-keys.js';
 import type { SealedColumn } from './sealed-column-registry.js';
 import { sealedColumns } from './sealed-column-registry.js';
 import type { RowKey } from './sealed-value-repository.js';
@@ -95,12 +89,10 @@ export function createKeyService(dependencies: {
   storage: Storage;
   keyRing: KeyRing;
   masterKey: Buffer;
-  /** The audit MAC key in use; kept across a master-key rotation by wrapping it under the new key. */
-  auditMacKey: Buffer;
   audit: AuditWriter;
   now: () => Date;
 }): KeyService {
-  const { storage, keyRing, masterKey, auditMacKey, audit, now } = dependencies;
+  const { storage, keyRing, masterKey, audit, now } = dependencies;
 
   function parametersOf(value: string): StoredParameter[] {
     return JSON.parse(value) as StoredParameter[];
@@ -421,11 +413,13 @@ export function createKeyService(dependencies: {
           key.keyVersion,
         ),
       }));
-      const storedAuditKey = await readMeta(storage.db, wrappedAuditKeyName);
-      const currentAuditKey =
-        storedAuditKey === undefined
-          ? auditMacKey
-          : unwrapPurposeKey(masterKey, Buffer.from(storedAuditKey, 'base64'), 'audit-mac');
+      const purposeKeys = await Promise.all(
+        persistentPurposeKeys.map(async ({ purpose, metaName }) => ({
+          purpose,
+          metaName,
+          key: await loadPurposeKey(storage.db, masterKey, purpose),
+        })),
+      );
       await storage.transaction(async (tx) => {
         if ((await readMasterKeyCheck(tx)) !== keyCheckValue(masterKey)) {
           throw conflictError(
@@ -439,13 +433,11 @@ export function createKeyService(dependencies: {
           );
         }
         for (const key of rewrapped) await replaceWrappedKey(tx, key.keyVersion, key.wrappedKey);
-        // The audit chain's MACs were made with a key derived from the first master key; it is kept, wrapped
-        // under the new one, so the chain stays verifiable across the rotation.
-        await writeMeta(
-          tx,
-          wrappedAuditKeyName,
-          wrapPurposeKey(newMasterKey, currentAuditKey, 'audit-mac').toString('base64'),
-        );
+        // The audit chain's MACs and the OAuth client secrets' hashes were made with keys derived from the
+        // first master key; they are kept, wrapped under the new one, so both stay verifiable.
+        for (const { purpose, metaName, key } of purposeKeys) {
+          await writeMeta(tx, metaName, wrapPurposeKey(newMasterKey, key, purpose).toString('base64'));
+        }
         await writeMasterKeyCheck(tx, keyCheckValue(newMasterKey));
         await audit.record(tx, {
           actor,

@@ -90,6 +90,20 @@ export const sealedColumns: readonly SealedColumn[] = [
         parameterSecretKey(String(row.secret_key), part ?? ''),
       ),
   },
+  {
+    table: 'oauth_signing_keys',
+    column: 'private_jwk_sealed',
+    form: 'sealed',
+    keyColumns: ['kid'],
+    locationRule: "oauth_signing_keys / '<kid>' / private_jwk_sealed",
+    from: sql`oauth_signing_keys t`,
+    locationSelect: undefined,
+    locationOf: (row) => ({
+      table: 'oauth_signing_keys',
+      rowId: String(row.kid),
+      column: 'private_jwk_sealed',
+    }),
+  },
 ];
 
 /** Binary columns that hold no value sealed by a data key, and why. */
