@@ -237,6 +237,11 @@ describeEachDialect('master key rotation', (server) => {
 
   test('a running node keeps serving after rotate-master, logs that it needs a restart, and a start with the old key is refused', async () => {
     const oldKey = server().database.masterKey;
+    const client = await server().request('POST', '/strongroom/oauth/clients', {
+      body: { ClientId: 'survives-master-rotation', Description: 'client made before the rotation' },
+    });
+    expectStatus(client, 200);
+    const clientSecret = (client.body as { ClientSecret: string }).ClientSecret;
     const outside = await outsideKeyService(server());
     try {
       assert.deepEqual(await outside.service.rotateMaster('outside-operator', newKey), { dataKeys: 1 });
@@ -264,6 +269,17 @@ describeEachDialect('master key rotation', (server) => {
     const verify = await server().request('GET', '/strongroom/audit/verify');
     expectStatus(verify, 200);
     assert.equal((verify.body as { Intact: boolean }).Intact, true, verify.text);
+    // A client secret issued before the rotation is still accepted: its keyed hash is checked with the kept key.
+    const token = await server().request('POST', '/strongroom/oauth/token', {
+      as: null,
+      rawBody: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'survives-master-rotation',
+        client_secret: clientSecret,
+      }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expectStatus(token, 200);
   });
 
   test('a new master key equal to the current one is refused', async () => {
