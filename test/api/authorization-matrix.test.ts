@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { globalPermissionSetId } from '../../src/modules/security/admin-bootstrap.js';
 import { localProviderTypeId } from '../../src/modules/pam-providers/pam-provider-type-builtins.js';
 import type { Database } from '../../src/storage/database-schema.js';
-import type { MatrixFixtures, MatrixRow, PreparedRequest } from '../support/route-matrix.js';
+import type { MatrixFixtures, MatrixRow, PreparedRequest, Presented } from '../support/route-matrix.js';
 import { routeMatrix } from '../support/route-matrix.js';
 import type { ApiResponse, Credentials, TestServer } from '../support/test-server.js';
 import { describeEachDialect } from '../support/test-server.js';
+import type { TestIdentityProvider } from '../support/test-identity-provider.js';
+import { startTestIdentityProvider } from '../support/test-identity-provider.js';
 
 type OpenApiDocument = { paths: Record<string, Record<string, unknown>> };
 
@@ -28,6 +30,10 @@ const domainTables = [
   'certificate_store_containers',
   'certificate_stores',
   'certificate_store_secrets',
+  'oauth_clients',
+  'oauth_signing_keys',
+  'identity_providers',
+  'portal_sessions',
 ] as const satisfies readonly (keyof Database)[];
 
 async function domainSnapshot(server: TestServer): Promise<string> {
@@ -46,6 +52,7 @@ function createFixtures(
   server: TestServer,
   marker: string,
   other: { providerId: number; containerId: number },
+  idp: TestIdentityProvider,
 ): MatrixFixtures {
   let counter = 0;
   const unique = (prefix: string) => `${prefix}-${marker}-${(counter += 1)}`;
@@ -146,6 +153,38 @@ function createFixtures(
       await send('POST', '/strongroom/users', { Username: name, Password: 'matrix-password-1', Groups: [] });
       return name;
     },
+    async oauthClient() {
+      const response = await send('POST', '/strongroom/oauth/clients', { ClientId: unique('client') });
+      const { ClientId, ClientSecret } = response.body as { ClientId: string; ClientSecret: string };
+      return { clientId: ClientId, clientSecret: ClientSecret };
+    },
+    identityProviderBody: (scheme) => ({
+      AuthenticationScheme: scheme,
+      DisplayName: scheme,
+      ProviderType: 'Generic',
+      Parameters: [
+        { Name: 'Authority', Value: idp.issuer },
+        { Name: 'Audience', Value: idp.audience },
+      ],
+    }),
+    async identityProvider() {
+      const scheme = unique('idp');
+      const response = await send(
+        'POST',
+        '/KeyfactorAPI/Identity/Providers',
+        this.identityProviderBody(scheme),
+      );
+      return { id: (response.body as { Id: string }).Id, scheme };
+    },
+    async sessionCookie(credentials) {
+      const response = await server.request('POST', '/strongroom/session', {
+        as: null,
+        body: { Username: credentials.username, Password: credentials.password },
+      });
+      assert.equal(response.status, 200, `fixture sign-in failed: ${response.text}`);
+      const setCookie = String(response.headers['set-cookie']);
+      return setCookie.slice(0, setCookie.indexOf(';'));
+    },
   };
 }
 
@@ -191,7 +230,9 @@ describeEachDialect('authorization matrix', (server) => {
     assert.equal(response.status, 200, response.text);
   }
 
+  let idp: TestIdentityProvider;
   before(async () => {
+    idp = await startTestIdentityProvider();
     const marker = `mx${randomBytes(5).toString('hex')}`;
     // The "other object" caller's provider and container carry no marker: they may appear in its lists.
     const provider = await server().request('POST', '/KeyfactorAPI/PamProviders', {
@@ -200,10 +241,15 @@ describeEachDialect('authorization matrix', (server) => {
     const container = await server().request('POST', '/KeyfactorAPI/CertificateStoreContainers', {
       body: { Name: 'matrix-other-container' },
     });
-    fixtures = createFixtures(server(), marker, {
-      providerId: (provider.body as { Id: number }).Id,
-      containerId: (container.body as { Id: number }).Id,
-    });
+    fixtures = createFixtures(
+      server(),
+      marker,
+      {
+        providerId: (provider.body as { Id: number }).Id,
+        containerId: (container.body as { Id: number }).Id,
+      },
+      idp,
+    );
     callers.set('no credentials', { credentials: null });
     const wrong = await server().createUser('matrix-wrong', ['/']);
     callers.set('wrong password', {
@@ -218,6 +264,10 @@ describeEachDialect('authorization matrix', (server) => {
       const credentials = await server().createUser(username, []);
       callers.set(caller, { credentials, roleId: await roleIdOf(username) });
     }
+  });
+
+  after(async () => {
+    await idp.close();
   });
 
   test('every route the OpenAPI document lists has exactly one matrix row, and every row a route', async () => {
@@ -239,7 +289,12 @@ describeEachDialect('authorization matrix', (server) => {
 
   /** Marker-bearing words in the answer that the caller did not send itself. */
   function leakedWords(response: ApiResponse, request: PreparedRequest): string[] {
-    const sent = `${decodeURIComponent(request.url)} ${JSON.stringify(request.body ?? null)}`;
+    const sent = [
+      decodeURIComponent(request.url),
+      JSON.stringify(request.body ?? null),
+      request.rawBody ?? '',
+      JSON.stringify(request.headers ?? {}),
+    ].join(' ');
     const words =
       response.text.match(new RegExp(`[A-Za-z0-9._-]*${fixtures.marker}[A-Za-z0-9._-]*`, 'g')) ?? [];
     return words.filter((word) => !sent.includes(word));
@@ -247,7 +302,13 @@ describeEachDialect('authorization matrix', (server) => {
 
   function permissionsFor(row: MatrixRow, caller: CallerName, scopeId: number | undefined): string[] {
     const { access } = row;
-    if (access.kind === 'public' || access.kind === 'authenticated') return [];
+    if (
+      access.kind === 'public' ||
+      access.kind === 'authenticated' ||
+      access.kind === 'self-authenticating'
+    ) {
+      return [];
+    }
     if (caller === 'global') return [access.permission];
     if (access.kind === 'global') {
       if (caller === 'this object') return [access.permission];
@@ -267,25 +328,44 @@ describeEachDialect('authorization matrix', (server) => {
     const { access } = row;
     if (access.kind === 'public') return 'success';
     if (caller === 'no credentials' || caller === 'wrong password') return 401;
-    if (access.kind === 'authenticated' || caller === 'this object' || caller === 'global') return 'success';
+    if (
+      access.kind === 'authenticated' ||
+      access.kind === 'self-authenticating' ||
+      caller === 'this object' ||
+      caller === 'global'
+    )
+      return 'success';
     if (caller === 'no permission') return 403;
     if (access.kind === 'global') return 403;
     if (access.whenOther === 'shared') return 'success';
     return access.whenOther;
   }
 
+  /** What a caller presents in the request itself to a self-authenticating row, instead of its Authorization header. */
+  function presentedBy(caller: CallerName): Presented {
+    const credentials = callers.get(caller)?.credentials ?? null;
+    if (credentials === null) return { kind: 'none' };
+    if (caller === 'wrong password') return { kind: 'wrong', username: credentials.username };
+    return { kind: 'valid', ...credentials };
+  }
+
   test('six callers get the documented status on every route; a denial shows nothing and changes nothing', async () => {
     const failures: string[] = [];
     for (const row of routeMatrix) {
       for (const caller of [...callers.keys()]) {
-        const request = await row.prepare(fixtures);
+        const selfAuthenticating = row.access.kind === 'self-authenticating';
+        const request = selfAuthenticating
+          ? await row.prepare(fixtures, presentedBy(caller))
+          : await row.prepare(fixtures);
         await grant(caller, permissionsFor(row, caller, request.scopeId));
         const outcome = expected(row, caller);
         const before = await domainSnapshot(server());
-        const credentials = callers.get(caller)?.credentials ?? null;
+        const credentials = selfAuthenticating ? null : (callers.get(caller)?.credentials ?? null);
         const response = await server().request(row.method, request.url, {
           as: credentials,
           ...(request.body === undefined ? {} : { body: request.body }),
+          ...(request.rawBody === undefined ? {} : { rawBody: request.rawBody }),
+          ...(request.headers === undefined ? {} : { headers: request.headers }),
           ...(row.apiVersion === undefined ? {} : { apiVersion: row.apiVersion }),
         });
         const where = `${row.method} ${request.url} as ${caller}`;
@@ -306,8 +386,10 @@ describeEachDialect('authorization matrix', (server) => {
             `${where}: expected ${outcome}, got ${response.status} ${response.text.slice(0, 200)}`,
           );
         }
-        if (typeof (response.body as { Message?: unknown } | undefined)?.Message !== 'string') {
-          failures.push(`${where}: the refusal has no Message`);
+        const oauthRefusal = row.access.kind === 'self-authenticating' && row.access.refusal === 'oauth';
+        const explanation = oauthRefusal ? 'error_description' : 'Message';
+        if (typeof (response.body as Record<string, unknown> | undefined)?.[explanation] !== 'string') {
+          failures.push(`${where}: the refusal has no ${explanation}`);
         }
         const leaked = leakedWords(response, request);
         if (leaked.length > 0) failures.push(`${where}: the refusal shows ${leaked.join(', ')}`);

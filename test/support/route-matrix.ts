@@ -31,11 +31,22 @@ export interface MatrixFixtures {
   claim(): Promise<number>;
   identity(): Promise<number>;
   user(): Promise<string>;
+  /** An OAuth client of the built-in token issuer, and its secret. */
+  oauthClient(): Promise<{ clientId: string; clientSecret: string }>;
+  /** An OpenID Connect provider (aimed at the test's oidc-provider) with a fresh scheme; returns its id. */
+  identityProvider(): Promise<{ id: string; scheme: string }>;
+  /** A create or replace body for an identity provider with this scheme, aimed at the test's oidc-provider. */
+  identityProviderBody(scheme: string): Record<string, unknown>;
+  /** A session cookie header value (`name=value`) for a user signed in with these credentials. */
+  sessionCookie(credentials: { username: string; password: string }): Promise<string>;
 }
 
 export interface PreparedRequest {
   url: string;
   body?: unknown;
+  /** A body sent as it is (a form), with `headers` naming its content type. */
+  rawBody?: string;
+  headers?: Record<string, string>;
   /** The provider or container a scoped route acts on: "this object" callers hold grants on it. */
   scopeId?: number;
 }
@@ -51,6 +62,20 @@ export interface PreparedRequest {
  */
 type OtherOutcome = 404 | 403 | 400 | 'list' | 'shared' | 'ignored';
 
+/**
+ * - self-authenticating: a route open at the authentication hook that checks credentials the request itself
+ *   carries (a password in a sign-in body, an OAuth client's secret in a token form, a session cookie).
+ *   The request is sent without the caller's Authorization header; `prepare` is handed what the caller
+ *   presents instead: nothing ("no credentials"), a wrong secret ("wrong password") or valid credentials
+ *   (every other caller, who must succeed). The first two must get 401, see nothing and change nothing; the
+ *   refusal body is Keyfactor's `{ErrorCode, Message}` or, for the token endpoint, RFC 6749's
+ *   `{error, error_description}`.
+ */
+export type Presented =
+  | { kind: 'none' }
+  | { kind: 'wrong'; username: string }
+  | { kind: 'valid'; username: string; password: string };
+
 export type MatrixAccess =
   | { kind: 'public' }
   | { kind: 'authenticated' }
@@ -60,14 +85,16 @@ export type MatrixAccess =
       permission: string;
       area: 'pam' | 'stores';
       whenOther: OtherOutcome;
-    };
+    }
+  | { kind: 'self-authenticating'; refusal: 'keyfactor' | 'oauth' };
 
 export interface MatrixRow {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   access: MatrixAccess;
   apiVersion?: 1 | 2;
-  prepare(fixtures: MatrixFixtures): Promise<PreparedRequest>;
+  /** `presented` is given to self-authenticating rows only. */
+  prepare(fixtures: MatrixFixtures, presented?: Presented): Promise<PreparedRequest>;
 }
 
 const api = '/KeyfactorAPI';
@@ -102,6 +129,22 @@ const resolve: MatrixAccess = {
   permission: '/strongroom/resolve/',
   insufficient: '/certificate_stores/modify/',
 };
+const identityRead: MatrixAccess = {
+  kind: 'global',
+  permission: '/identity_providers/read/',
+  insufficient: '/security/read/',
+};
+const identityModify: MatrixAccess = {
+  kind: 'global',
+  permission: '/identity_providers/modify/',
+  insufficient: '/identity_providers/read/',
+};
+const metricsRead: MatrixAccess = {
+  kind: 'global',
+  permission: '/strongroom/metrics/',
+  insufficient: '/auditing/read/',
+};
+const signInAccess: MatrixAccess = { kind: 'self-authenticating', refusal: 'keyfactor' };
 const pam = (permission: 'read' | 'modify', whenOther: OtherOutcome): MatrixAccess => ({
   kind: 'scoped',
   permission: `/pam/${permission}/`,
@@ -139,6 +182,51 @@ async function inProvider(
   const providerId = await fixtures.provider();
   return { ...build(providerId, await fixtures.entry(providerId)), scopeId: providerId };
 }
+
+function presentedOrThrow(presented: Presented | undefined): Presented {
+  if (presented === undefined)
+    throw new Error('a self-authenticating row is prepared with what the caller presents');
+  return presented;
+}
+
+async function tokenRequest(fixtures: MatrixFixtures, presented: Presented | undefined) {
+  const shown = presentedOrThrow(presented);
+  const fields = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (shown.kind !== 'none') {
+    const client = await fixtures.oauthClient();
+    fields.set('client_id', client.clientId);
+    fields.set('client_secret', shown.kind === 'valid' ? client.clientSecret : 'not-the-client-secret');
+  }
+  return {
+    url: '/strongroom/oauth/token',
+    rawBody: fields.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  };
+}
+
+function signInRequest(fixtures: MatrixFixtures, presented: Presented | undefined) {
+  const shown = presentedOrThrow(presented);
+  const body =
+    shown.kind === 'valid'
+      ? { Username: shown.username, Password: shown.password }
+      : {
+          Username: shown.kind === 'wrong' ? shown.username : fixtures.unique('nobody'),
+          Password: 'not-the-password',
+        };
+  return Promise.resolve({ url: '/strongroom/session', body });
+}
+
+async function signOutRequest(fixtures: MatrixFixtures, presented: Presented | undefined) {
+  const shown = presentedOrThrow(presented);
+  if (shown.kind === 'none') return { url: '/strongroom/session' };
+  const cookie =
+    shown.kind === 'valid'
+      ? await fixtures.sessionCookie(shown)
+      : `strongroom_session=${fixtures.unique('forged-session')}`;
+  return { url: '/strongroom/session', headers: { cookie } };
+}
+
+const client = (fixtures: MatrixFixtures) => fixtures.oauthClient().then((created) => created.clientId);
 
 const entries = (providerId: number) => `${api}/PamProviders/Local/${providerId}/Entries`;
 const history = (providerId: number, secretName: string) =>
@@ -762,4 +850,135 @@ export const routeMatrix: readonly MatrixRow[] = [
     access: auditRead,
     prepare: fixed('/strongroom/audit/verify'),
   },
+
+  // Probes and metrics
+  {
+    method: 'GET',
+    path: '/strongroom/health/live',
+    access: { kind: 'public' },
+    prepare: fixed('/strongroom/health/live'),
+  },
+  {
+    method: 'GET',
+    path: '/strongroom/health/ready',
+    access: { kind: 'public' },
+    prepare: fixed('/strongroom/health/ready'),
+  },
+  { method: 'GET', path: '/metrics', access: metricsRead, prepare: fixed('/metrics') },
+
+  // OAuth clients and the built-in token issuer
+  {
+    method: 'GET',
+    path: '/strongroom/oauth/clients',
+    access: securityRead,
+    prepare: fixed('/strongroom/oauth/clients'),
+  },
+  {
+    method: 'GET',
+    path: '/strongroom/oauth/clients/{clientId}',
+    access: securityRead,
+    prepare: async (fx) => ({ url: `/strongroom/oauth/clients/${await client(fx)}` }),
+  },
+  {
+    method: 'POST',
+    path: '/strongroom/oauth/clients',
+    access: securityModify,
+    prepare: (fx) =>
+      Promise.resolve({
+        url: '/strongroom/oauth/clients',
+        body: { ClientId: fx.unique('client'), Description: 'matrix' },
+      }),
+  },
+  {
+    method: 'PUT',
+    path: '/strongroom/oauth/clients/{clientId}',
+    access: securityModify,
+    prepare: async (fx) => ({
+      url: `/strongroom/oauth/clients/${await client(fx)}`,
+      body: { Description: 'changed', Enabled: false },
+    }),
+  },
+  {
+    method: 'DELETE',
+    path: '/strongroom/oauth/clients/{clientId}',
+    access: securityModify,
+    prepare: async (fx) => ({ url: `/strongroom/oauth/clients/${await client(fx)}` }),
+  },
+  {
+    method: 'POST',
+    path: '/strongroom/oauth/clients/{clientId}/secret',
+    access: securityModify,
+    prepare: async (fx) => ({ url: `/strongroom/oauth/clients/${await client(fx)}/secret` }),
+  },
+  {
+    method: 'GET',
+    path: '/strongroom/oauth/jwks',
+    access: { kind: 'public' },
+    prepare: fixed('/strongroom/oauth/jwks'),
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/oauth-authorization-server',
+    access: { kind: 'public' },
+    prepare: fixed('/.well-known/oauth-authorization-server'),
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    access: { kind: 'public' },
+    prepare: fixed('/.well-known/openid-configuration'),
+  },
+  {
+    method: 'POST',
+    path: '/strongroom/oauth/signing-key/rotate',
+    access: securityModify,
+    prepare: fixed('/strongroom/oauth/signing-key/rotate'),
+  },
+  {
+    method: 'POST',
+    path: '/strongroom/oauth/token',
+    access: { kind: 'self-authenticating', refusal: 'oauth' },
+    prepare: tokenRequest,
+  },
+
+  // Identity providers
+  {
+    method: 'GET',
+    path: `${api}/Identity/Providers`,
+    access: identityRead,
+    prepare: fixed(`${api}/Identity/Providers`),
+  },
+  {
+    method: 'GET',
+    path: `${api}/Identity/Providers/{id}`,
+    access: identityRead,
+    prepare: async (fx) => ({ url: `${api}/Identity/Providers/${(await fx.identityProvider()).id}` }),
+  },
+  {
+    method: 'POST',
+    path: `${api}/Identity/Providers`,
+    access: identityModify,
+    prepare: (fx) =>
+      Promise.resolve({
+        url: `${api}/Identity/Providers`,
+        body: fx.identityProviderBody(fx.unique('idp')),
+      }),
+  },
+  {
+    method: 'PUT',
+    path: `${api}/Identity/Providers/{id}`,
+    access: identityModify,
+    prepare: async (fx) => {
+      const { id, scheme } = await fx.identityProvider();
+      return {
+        url: `${api}/Identity/Providers/${id}`,
+        body: { ...fx.identityProviderBody(scheme), DisplayName: fx.unique('renamed') },
+      };
+    },
+  },
+
+  // Portal sessions
+  { method: 'POST', path: '/strongroom/session', access: signInAccess, prepare: signInRequest },
+  { method: 'GET', path: '/strongroom/session', access: signedIn, prepare: fixed('/strongroom/session') },
+  { method: 'DELETE', path: '/strongroom/session', access: signInAccess, prepare: signOutRequest },
 ];
