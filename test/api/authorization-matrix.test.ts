@@ -185,6 +185,13 @@ function createFixtures(
       const setCookie = String(response.headers['set-cookie']);
       return setCookie.slice(0, setCookie.indexOf(';'));
     },
+    async retirableKeyVersion() {
+      const status = await send('GET', '/strongroom/keys');
+      const replaced = (status.body as { ActiveKeyVersion: number }).ActiveKeyVersion;
+      await send('POST', '/strongroom/keys/rotate');
+      await send('POST', '/strongroom/keys/rewrap');
+      return replaced;
+    },
   };
 }
 

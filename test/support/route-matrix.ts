@@ -39,6 +39,8 @@ export interface MatrixFixtures {
   identityProviderBody(scheme: string): Record<string, unknown>;
   /** A session cookie header value (`name=value`) for a user signed in with these credentials. */
   sessionCookie(credentials: { username: string; password: string }): Promise<string>;
+  /** A data key version nothing is sealed with any more (a newer one was rotated in and rewrapped to). */
+  retirableKeyVersion(): Promise<number>;
 }
 
 export interface PreparedRequest {
@@ -143,6 +145,11 @@ const metricsRead: MatrixAccess = {
   kind: 'global',
   permission: '/strongroom/metrics/',
   insufficient: '/auditing/read/',
+};
+const keysAdministration: MatrixAccess = {
+  kind: 'global',
+  permission: '/strongroom/keys/',
+  insufficient: '/strongroom/resolve/',
 };
 const signInAccess: MatrixAccess = { kind: 'self-authenticating', refusal: 'keyfactor' };
 const pam = (permission: 'read' | 'modify', whenOther: OtherOutcome): MatrixAccess => ({
@@ -865,6 +872,27 @@ export const routeMatrix: readonly MatrixRow[] = [
     prepare: fixed('/strongroom/health/ready'),
   },
   { method: 'GET', path: '/metrics', access: metricsRead, prepare: fixed('/metrics') },
+
+  // Data keys
+  { method: 'GET', path: '/strongroom/keys', access: keysAdministration, prepare: fixed('/strongroom/keys') },
+  {
+    method: 'POST',
+    path: '/strongroom/keys/rotate',
+    access: keysAdministration,
+    prepare: fixed('/strongroom/keys/rotate'),
+  },
+  {
+    method: 'POST',
+    path: '/strongroom/keys/rewrap',
+    access: keysAdministration,
+    prepare: fixed('/strongroom/keys/rewrap'),
+  },
+  {
+    method: 'DELETE',
+    path: '/strongroom/keys/{version}',
+    access: keysAdministration,
+    prepare: async (fixtures) => ({ url: `/strongroom/keys/${await fixtures.retirableKeyVersion()}` }),
+  },
 
   // OAuth clients and the built-in token issuer
   {

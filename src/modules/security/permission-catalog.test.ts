@@ -10,7 +10,7 @@ import {
 
 test('the catalogue holds every documented Keyfactor string plus the Strongroom ones, once each', () => {
   assert.equal(new Set(permissionCatalog).size, permissionCatalog.length);
-  assert.equal(permissionCatalog.length, 102);
+  assert.equal(permissionCatalog.length, 103);
   for (const permission of [
     '/',
     '/agents/management/mac/auto-enrollment/management/modify/',
