@@ -11,6 +11,7 @@ import { AuditPage } from './pages/audit-page.js';
 import { ContainersPage } from './pages/containers-page.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { EntryPage } from './pages/entry-page.js';
+import { OAuthClientsPage } from './pages/oauth-clients-page.js';
 import { ProviderPage } from './pages/provider-page.js';
 import { ProvidersPage } from './pages/providers-page.js';
 import { RolePage, RolesPage } from './pages/roles-page.js';
@@ -27,6 +28,7 @@ const navigation = [
   { section: 'store-types', label: 'Store types' },
   { section: 'roles', label: 'Roles' },
   { section: 'users', label: 'Users' },
+  { section: 'oauth-clients', label: 'OAuth clients' },
   { section: 'audit', label: 'Audit log' },
 ] as const;
 
@@ -58,6 +60,8 @@ function Routed({ parts }: { parts: string[] }) {
       return id === undefined ? <RolesPage /> : <RolePage roleId={Number(id)} />;
     case 'users':
       return <UsersPage />;
+    case 'oauth-clients':
+      return <OAuthClientsPage />;
     case 'audit':
       return <AuditPage />;
     default:

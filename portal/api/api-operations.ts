@@ -69,6 +69,12 @@ export const apiOperations = {
   updateUser: { method: 'PUT', path: '/strongroom/users/{username}' },
   deleteUser: { method: 'DELETE', path: '/strongroom/users/{username}' },
 
+  listOAuthClients: { method: 'GET', path: '/strongroom/oauth/clients' },
+  createOAuthClient: { method: 'POST', path: '/strongroom/oauth/clients' },
+  updateOAuthClient: { method: 'PUT', path: '/strongroom/oauth/clients/{clientId}' },
+  rotateOAuthClientSecret: { method: 'POST', path: '/strongroom/oauth/clients/{clientId}/secret' },
+  deleteOAuthClient: { method: 'DELETE', path: '/strongroom/oauth/clients/{clientId}' },
+
   listAudit: { method: 'GET', path: '/KeyfactorAPI/Audit' },
   getAudit: { method: 'GET', path: '/KeyfactorAPI/Audit/{id}' },
   validateAudit: { method: 'GET', path: '/KeyfactorAPI/Audit/{id}/Validate' },

@@ -156,3 +156,16 @@ export interface ChainReport {
 /** A store password in one of its three forms, as PUT /CertificateStores/Password takes it. */
 export type NewStorePassword =
   { SecretValue: string } | { Provider: number; Parameters: Record<string, string> } | Record<string, never>;
+
+export interface OAuthClient {
+  ClientId: string;
+  Description: string;
+  Enabled: boolean;
+  CreatedAt: string;
+  UpdatedAt: string;
+}
+
+/** The answer to creating a client or rotating its secret: the only time the secret is ever sent. */
+export interface OAuthClientWithSecret extends OAuthClient {
+  ClientSecret: string;
+}

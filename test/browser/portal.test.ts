@@ -405,7 +405,78 @@ describe('the portal in a real browser [sqlite]', () => {
     assert.equal(await scoped.getByRole('button', { name: 'Delete' }).count(), 0);
     await goTo(scoped, 'Certificate stores', 'Certificate stores');
     await scoped.getByRole('link', { name: /^web01/ }).waitFor();
+    await goTo(scoped, 'OAuth clients', 'OAuth clients');
+    await scoped.getByText('Viewing OAuth clients needs the /security/read/ permission.').waitFor();
+    assert.equal(await scoped.getByRole('button', { name: 'Create client' }).count(), 0);
     await assertNoSecretsIn(scoped);
+  });
+
+  test('OAuth clients: a secret shown once, then gone from the page; disable, rotate and delete', async () => {
+    if (server === undefined) throw new Error('no server');
+    const testServer = server;
+    const tokenStatus = async (clientId: string, clientSecret: string) =>
+      (
+        await testServer.request('POST', '/strongroom/oauth/token', {
+          as: null,
+          rawBody: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: clientId,
+            client_secret: clientSecret,
+          }).toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        })
+      ).status;
+    const page = await openPage();
+    await signIn(page, adminCredentials);
+    await goTo(page, 'OAuth clients', 'OAuth clients');
+    await page.getByText('No OAuth clients yet.').waitFor();
+    await page.getByLabel('Client ID').fill('terraform');
+    await page.getByLabel('Description').fill('CI pipeline');
+    await page.getByRole('button', { name: 'Create client' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Client created: copy the secret now' }).waitFor();
+    await page.getByRole('cell', { name: 'terraform', exact: true }).waitFor();
+    const issued = (await page.locator('.notice code.revealed').textContent()) ?? '';
+    assert.ok(issued.length >= 32, 'the secret is shown');
+    secrets.push(issued);
+    assert.equal(await tokenStatus('terraform', issued), 200, 'the shown secret is the real one');
+    await assertAccessible(page, 'the OAuth clients page with a new secret');
+    // The secret was in the page (so the check below can fail); leaving the page takes it away.
+    assert.ok((await page.content()).includes(issued));
+    await goTo(page, 'Users', 'Users');
+    await assertNoSecretsIn(page);
+    await goTo(page, 'OAuth clients', 'OAuth clients');
+    await page.getByRole('cell', { name: 'terraform', exact: true }).waitFor();
+    assert.equal(await page.locator('.notice').count(), 0);
+    await assertNoSecretsIn(page);
+    await screenshot(page, 'oauth-clients');
+
+    await page.getByRole('button', { name: 'Disable terraform' }).click();
+    await page.getByRole('cell', { name: 'Disabled', exact: true }).waitFor();
+    assert.notEqual(await tokenStatus('terraform', issued), 200, 'a disabled client gets no token');
+    await page.getByRole('button', { name: 'Enable terraform' }).click();
+    await page.getByRole('cell', { name: 'Enabled', exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Rotate secret of terraform' }).click();
+    await page.getByRole('button', { name: 'Yes, rotate secret of terraform' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Secret rotated: copy the secret now' }).waitFor();
+    const rotated = (await page.locator('.notice code.revealed').textContent()) ?? '';
+    secrets.push(rotated);
+    assert.notEqual(rotated, issued);
+    assert.notEqual(await tokenStatus('terraform', issued), 200, 'the old secret stops working');
+    assert.equal(await tokenStatus('terraform', rotated), 200);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    await page.locator('.notice').waitFor({ state: 'detached' });
+    await assertNoSecretsIn(page);
+
+    await page.getByRole('button', { name: 'Delete terraform' }).click();
+    await page.getByRole('button', { name: 'Yes, delete terraform' }).click();
+    await page.getByText('No OAuth clients yet.').waitFor();
+    assert.notEqual(await tokenStatus('terraform', rotated), 200, 'a deleted client gets no token');
+    await assertAccessible(page, 'the OAuth clients page');
+    await assertNoSecretsIn(page);
+    const audited = await api('GET', '/KeyfactorAPI/Audit?ReturnLimit=200');
+    for (const value of [issued, rotated])
+      assert.ok(!audited.text.includes(value), 'a secret in the audit log');
   });
 
   test('a read-only user sees no edit controls, and a change they craft is refused', async () => {
@@ -437,6 +508,12 @@ describe('the portal in a real browser [sqlite]', () => {
     }
     await goTo(page, 'Users', 'Users');
     assert.equal(await page.getByRole('button', { name: 'Create user' }).count(), 0);
+    await api('POST', '/strongroom/oauth/clients', { ClientId: 'read-only-view' });
+    await goTo(page, 'OAuth clients', 'OAuth clients');
+    await page.getByRole('cell', { name: 'read-only-view', exact: true }).waitFor();
+    for (const name of ['Create client', 'Disable read-only-view', 'Rotate secret of read-only-view']) {
+      assert.equal(await page.getByRole('button', { name }).count(), 0, name);
+    }
 
     const crafted = await page.evaluate<number>(`fetch('/KeyfactorAPI/PamProviders', {
       method: 'POST',
