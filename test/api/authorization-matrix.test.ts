@@ -18,6 +18,7 @@ const domainTables = [
   'security_claims',
   'role_claim_links',
   'permission_sets',
+  'permission_set_permissions',
   'pam_provider_types',
   'pam_provider_type_params',
   'pam_providers',
@@ -146,6 +147,11 @@ function createFixtures(
       await send('POST', '/strongroom/users', { Username: name, Password: 'matrix-password-1', Groups: [] });
       return name;
     },
+    permissionSet: async () =>
+      (
+        (await send('POST', '/KeyfactorAPI/PermissionSets', { Name: unique('set'), Permissions: ['/pam/'] }))
+          .body as { Id: string }
+      ).Id,
   };
 }
 

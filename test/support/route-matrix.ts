@@ -31,6 +31,8 @@ export interface MatrixFixtures {
   claim(): Promise<number>;
   identity(): Promise<number>;
   user(): Promise<string>;
+  /** A permission set (its id) holding `/pam/`. */
+  permissionSet(): Promise<string>;
 }
 
 export interface PreparedRequest {
@@ -761,5 +763,31 @@ export const routeMatrix: readonly MatrixRow[] = [
     path: '/strongroom/audit/verify',
     access: auditRead,
     prepare: fixed('/strongroom/audit/verify'),
+  },
+
+  // Permission set changes
+  {
+    method: 'POST',
+    path: `${api}/PermissionSets`,
+    access: securityModify,
+    prepare: async (fx) => ({
+      url: `${api}/PermissionSets`,
+      body: { Name: fx.unique('set'), Permissions: ['/pam/'] },
+    }),
+  },
+  {
+    method: 'PUT',
+    path: `${api}/PermissionSets`,
+    access: securityModify,
+    prepare: async (fx) => ({
+      url: `${api}/PermissionSets`,
+      body: { Id: await fx.permissionSet(), Permissions: ['/pam/read/'] },
+    }),
+  },
+  {
+    method: 'DELETE',
+    path: `${api}/PermissionSets/{id}`,
+    access: securityModify,
+    prepare: async (fx) => ({ url: `${api}/PermissionSets/${await fx.permissionSet()}` }),
   },
 ];
