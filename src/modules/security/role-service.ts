@@ -185,15 +185,16 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
   async function writePermissions(actor: Actor, role: RoleRecord, permissions: string[]): Promise<void> {
     requireHeld(actor, permissions, undefined);
     requireHeld(actor, role.permissions, role.name);
-    await storage.transaction((tx) =>
-      keepingAdministrator(tx, role.name, async () => {
-        await requireWithinPermissionSet(tx, role.permissionSetId, permissions);
+    await storage.transaction(async (tx) => {
+      // The set's lock before the Global one, in the order writeRole takes them, so the two cannot deadlock.
+      await requireWithinPermissionSet(tx, role.permissionSetId, permissions);
+      await keepingAdministrator(tx, role.name, async () => {
         await replaceRolePermissions(tx, role.id, permissions);
         await recordRoleChange(tx, actor, 'Updated', role, {
           permissions: difference(role.permissions, permissions),
         });
-      }),
-    );
+      });
+    });
   }
 
   async function recordRoleChange(
