@@ -21,6 +21,7 @@ export const backupTables: readonly BackupTable[] = [
   { name: 'strongroom_meta', keyColumns: ['key'] },
   { name: 'data_keys', keyColumns: ['key_version'] },
   { name: 'permission_sets', keyColumns: ['id'] },
+  { name: 'permission_set_permissions', keyColumns: ['permission_set_id', 'permission'] },
   { name: 'users', keyColumns: ['id'], identityColumn: 'id' },
   { name: 'roles', keyColumns: ['id'], identityColumn: 'id' },
   { name: 'role_permissions', keyColumns: ['role_id', 'permission'] },

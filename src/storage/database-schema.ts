@@ -15,6 +15,7 @@ export interface Database {
   security_version: SecurityVersionTable;
   portal_sessions: PortalSessionTable;
   permission_sets: PermissionSetTable;
+  permission_set_permissions: PermissionSetPermissionTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoints: AuditCheckpointTable;
@@ -78,6 +79,11 @@ export interface RoleTable {
   email_address: string | null;
   immutable: number;
   permission_set_id: string;
+}
+
+export interface PermissionSetPermissionTable {
+  permission_set_id: string;
+  permission: string;
 }
 
 export interface RolePermissionTable {

@@ -527,6 +527,26 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
         }
       },
     },
+    '012-permission-sets': {
+      async up(db: Kysely<unknown>) {
+        // A set now holds its own permissions. The Global set holds the whole catalogue by definition and has
+        // no rows. Any other set existing before this migration answered with the whole catalogue, so it gets
+        // `/`, which implies every permission: no role's grants fall outside its set.
+        await db.schema
+          .createTable('permission_set_permissions')
+          .addColumn('permission_set_id', 'text', (column) =>
+            column.notNull().references('permission_sets.id').onDelete('cascade'),
+          )
+          .addColumn('permission', 'text', notNull)
+          .addPrimaryKeyConstraint('permission_set_permissions_pk', ['permission_set_id', 'permission'])
+          .execute();
+        await sql`insert into permission_set_permissions (permission_set_id, permission)
+          select id, '/' from permission_sets where id <> ${globalPermissionSetIdForMigration}`.execute(db);
+        await sql`create unique index permission_sets_name_unique on permission_sets (lower(name))`.execute(
+          db,
+        );
+      },
+    },
   };
 }
 

@@ -20,6 +20,7 @@ const domainTables = [
   'security_claims',
   'role_claim_links',
   'permission_sets',
+  'permission_set_permissions',
   'pam_provider_types',
   'pam_provider_type_params',
   'pam_providers',
@@ -192,6 +193,11 @@ function createFixtures(
       await send('POST', '/strongroom/keys/rewrap');
       return replaced;
     },
+    permissionSet: async () =>
+      (
+        (await send('POST', '/KeyfactorAPI/PermissionSets', { Name: unique('set'), Permissions: ['/pam/'] }))
+          .body as { Id: string }
+      ).Id,
   };
 }
 

@@ -41,6 +41,8 @@ export interface MatrixFixtures {
   sessionCookie(credentials: { username: string; password: string }): Promise<string>;
   /** A data key version nothing is sealed with any more (a newer one was rotated in and rewrapped to). */
   retirableKeyVersion(): Promise<number>;
+  /** A permission set (its id) holding `/pam/`. */
+  permissionSet(): Promise<string>;
 }
 
 export interface PreparedRequest {
@@ -1009,4 +1011,29 @@ export const routeMatrix: readonly MatrixRow[] = [
   { method: 'POST', path: '/strongroom/session', access: signInAccess, prepare: signInRequest },
   { method: 'GET', path: '/strongroom/session', access: signedIn, prepare: fixed('/strongroom/session') },
   { method: 'DELETE', path: '/strongroom/session', access: signInAccess, prepare: signOutRequest },
+  // Permission set changes
+  {
+    method: 'POST',
+    path: `${api}/PermissionSets`,
+    access: securityModify,
+    prepare: async (fx) => ({
+      url: `${api}/PermissionSets`,
+      body: { Name: fx.unique('set'), Permissions: ['/pam/'] },
+    }),
+  },
+  {
+    method: 'PUT',
+    path: `${api}/PermissionSets`,
+    access: securityModify,
+    prepare: async (fx) => ({
+      url: `${api}/PermissionSets`,
+      body: { Id: await fx.permissionSet(), Permissions: ['/pam/read/'] },
+    }),
+  },
+  {
+    method: 'DELETE',
+    path: `${api}/PermissionSets/{id}`,
+    access: securityModify,
+    prepare: async (fx) => ({ url: `${api}/PermissionSets/${await fx.permissionSet()}` }),
+  },
 ];

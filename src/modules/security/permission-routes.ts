@@ -3,14 +3,17 @@ import type { RouteRegistrar } from '../../http/app.js';
 import { actorOf, authenticatedAccess, requirePermission } from '../../http/route-access.js';
 import { legacyGranularPermissions, legacyPermissionsGranted } from './legacy-permissions.js';
 import { permissionCatalog } from './permission-catalog.js';
+import type { PermissionSet, PermissionSetService } from './permission-set-service.js';
+import type { RoleService } from './role-service.js';
 import type { PermissionSetResponse } from './role-schemas.js';
 import {
   MyPermissionsResponse,
   MyResponse,
+  PermissionSetCreateRequest,
   PermissionSetIdParams,
   PermissionSetResponse as PermissionSetResponseSchema,
+  PermissionSetUpdateRequest,
 } from './role-schemas.js';
-import type { PermissionSet, RoleService } from './role-service.js';
 
 const toPermissionSet = (set: PermissionSet): PermissionSetResponse => ({
   Id: set.id,
@@ -18,8 +21,11 @@ const toPermissionSet = (set: PermissionSet): PermissionSetResponse => ({
   Permissions: [...set.permissions],
 });
 
+const readAccess = requirePermission('/security/read/');
+const modifyAccess = requirePermission('/security/modify/');
+
 /** The permission catalogue, permission sets, and what the caller may do. */
-export function permissionRoutes(service: RoleService): RouteRegistrar {
+export function permissionRoutes(service: RoleService, permissionSets: PermissionSetService): RouteRegistrar {
   return (app) => {
     app.get(
       '/KeyfactorAPI/Permissions',
@@ -42,9 +48,9 @@ export function permissionRoutes(service: RoleService): RouteRegistrar {
           summary: 'Lists permission sets; the Global set holds every permission',
           response: { 200: Type.Array(PermissionSetResponseSchema) },
         },
-        config: { access: requirePermission('/security/read/') },
+        config: { access: readAccess },
       },
-      async () => (await service.permissionSets()).map(toPermissionSet),
+      async () => (await permissionSets.list()).map(toPermissionSet),
     );
 
     app.get(
@@ -56,9 +62,70 @@ export function permissionRoutes(service: RoleService): RouteRegistrar {
           params: PermissionSetIdParams,
           response: { 200: PermissionSetResponseSchema },
         },
-        config: { access: requirePermission('/security/read/') },
+        config: { access: readAccess },
       },
-      async (request) => toPermissionSet(await service.permissionSet(request.params.id)),
+      async (request) => toPermissionSet(await permissionSets.get(request.params.id)),
+    );
+
+    app.post(
+      '/KeyfactorAPI/PermissionSets',
+      {
+        schema: {
+          tags: ['Permission Sets'],
+          summary: 'Creates a permission set',
+          description:
+            'Permissions are catalogue strings (see /Permissions); roles in the set may grant only what they cover. Names are unique ignoring case.',
+          body: PermissionSetCreateRequest,
+          response: { 200: PermissionSetResponseSchema },
+        },
+        config: { access: modifyAccess },
+      },
+      async (request) =>
+        toPermissionSet(
+          await permissionSets.create(actorOf(request), {
+            name: request.body.Name,
+            permissions: request.body.Permissions,
+          }),
+        ),
+    );
+
+    app.put(
+      '/KeyfactorAPI/PermissionSets',
+      {
+        schema: {
+          tags: ['Permission Sets'],
+          summary: 'Replaces the permissions (and optionally the name) of a permission set',
+          description:
+            'Refused (409) for the built-in Global set and when a role in the set grants a permission the new list does not cover.',
+          body: PermissionSetUpdateRequest,
+          response: { 200: PermissionSetResponseSchema },
+        },
+        config: { access: modifyAccess },
+      },
+      async (request) =>
+        toPermissionSet(
+          await permissionSets.update(actorOf(request), request.body.Id, {
+            name: request.body.Name,
+            permissions: request.body.Permissions,
+          }),
+        ),
+    );
+
+    app.delete(
+      '/KeyfactorAPI/PermissionSets/:id',
+      {
+        schema: {
+          tags: ['Permission Sets'],
+          summary: 'Deletes a permission set no role or identity provider uses',
+          params: PermissionSetIdParams,
+          response: { 204: Type.Null() },
+        },
+        config: { access: modifyAccess },
+      },
+      async (request, reply) => {
+        await permissionSets.remove(actorOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
     );
 
     app.get(

@@ -204,6 +204,23 @@ export type PermissionSetResponse = Static<typeof PermissionSetResponse>;
 
 export const PermissionSetIdParams = Type.Object({ id: Guid('The permission set id') });
 
+const permissionSetWriteProperties = {
+  Permissions: BoundedArray(BoundedString(permissionMaxLength), maxPermissionsPerRole),
+};
+
+/** Keyfactor's `POST /PermissionSets` body: both fields required. */
+export const PermissionSetCreateRequest = Type.Object({
+  Name: BoundedString(128, { minLength: 1 }),
+  ...permissionSetWriteProperties,
+});
+
+/** Keyfactor's `PUT /PermissionSets` body: Id and Permissions required; a missing Name keeps the current one. */
+export const PermissionSetUpdateRequest = Type.Object({
+  Id: Guid('The permission set id'),
+  Name: Type.Optional(BoundedString(128, { minLength: 1 })),
+  ...permissionSetWriteProperties,
+});
+
 export const LegacyPermissionResponse = Type.Object({ Area: Type.String(), Permission: Type.String() });
 
 /** `GET /Security/My`: Keyfactor's `SecurityMyResponse`. */

@@ -15,12 +15,7 @@ import {
   parseObjectPermission,
 } from './legacy-permissions.js';
 import type { ScopedPermissionBase } from './permission-catalog.js';
-import {
-  normalizePermission,
-  parseScopedPermission,
-  permissionCatalog,
-  scopedPermissionBases,
-} from './permission-catalog.js';
+import { normalizePermission, parseScopedPermission, scopedPermissionBases } from './permission-catalog.js';
 import type { RoleClaim, RoleInput, RoleRecord } from './role-repository.js';
 import {
   containerNames,
@@ -29,7 +24,6 @@ import {
   findRole,
   findRoles,
   insertRole,
-  listPermissionSets,
   listRoles,
   lockPermissionSet,
   pamProviderNames,
@@ -41,6 +35,7 @@ import {
   someUserHoldsRoot,
   updateRole,
 } from './role-repository.js';
+import { requireWithinPermissionSet } from './permission-set-service.js';
 import type { ClaimTypeName } from './role-schemas.js';
 
 /** A role's permissions as a request states them: v2 access-control strings or v1 `Area:Permission` pairs. */
@@ -79,12 +74,6 @@ export interface ObjectGrant {
   bases: ScopedPermissionBase[];
 }
 
-export interface PermissionSet {
-  id: string;
-  name: string;
-  permissions: readonly string[];
-}
-
 export interface RoleService {
   list(request: ListRequest): Promise<RoleRecord[]>;
   get(id: number): Promise<RoleRecord>;
@@ -104,8 +93,6 @@ export interface RoleService {
     grants: readonly { containerId: number; permission: string }[],
     mode: 'replace' | 'add',
   ): Promise<ObjectGrant[]>;
-  permissionSets(): Promise<PermissionSet[]>;
-  permissionSet(id: string): Promise<PermissionSet>;
   rolesOf(actor: Actor): Promise<string[]>;
   copy(
     actor: Actor,
@@ -170,6 +157,7 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
     if (existing !== undefined) requireHeld(actor, existing.permissions, existing.name);
     try {
       const id = await storage.transaction(async (tx) => {
+        await requireWithinPermissionSet(tx, input.permissionSetId, input.permissions);
         if (existing === undefined) {
           const roleId = await insertRole(tx, input);
           const details = roleChangeDetails(undefined, input);
@@ -197,14 +185,16 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
   async function writePermissions(actor: Actor, role: RoleRecord, permissions: string[]): Promise<void> {
     requireHeld(actor, permissions, undefined);
     requireHeld(actor, role.permissions, role.name);
-    await storage.transaction((tx) =>
-      keepingAdministrator(tx, role.name, async () => {
+    await storage.transaction(async (tx) => {
+      // The set's lock before the Global one, in the order writeRole takes them, so the two cannot deadlock.
+      await requireWithinPermissionSet(tx, role.permissionSetId, permissions);
+      await keepingAdministrator(tx, role.name, async () => {
         await replaceRolePermissions(tx, role.id, permissions);
         await recordRoleChange(tx, actor, 'Updated', role, {
           permissions: difference(role.permissions, permissions),
         });
-      }),
-    );
+      });
+    });
   }
 
   async function recordRoleChange(
@@ -348,18 +338,6 @@ export function createRoleService(dependencies: { storage: Storage; audit: Audit
           : role.permissions.filter((permission) => !isScopedIn(permission, containerArea));
       await writePermissions(actor, role, [...new Set([...kept, ...requested])]);
       return objectGrants(id, containerArea);
-    },
-
-    async permissionSets() {
-      const sets = await listPermissionSets(storage.db);
-      return sets.map((set) => ({ ...set, permissions: permissionCatalog }));
-    },
-
-    async permissionSet(id) {
-      const set = await findPermissionSet(storage.db, id);
-      if (set === undefined) throw notFoundError(`Permission set '${id}' was not found`);
-      // Strongroom offers no way to create or narrow a permission set, so the one set, Global, holds everything.
-      return { ...set, permissions: permissionCatalog };
     },
 
     rolesOf: (actor) =>

@@ -7,6 +7,7 @@ import { claimRoutes } from './claim-routes.js';
 import { createClaimService } from './claim-service.js';
 import { legacyRoleRoutes } from './legacy-role-routes.js';
 import { permissionRoutes } from './permission-routes.js';
+import { createPermissionSetService } from './permission-set-service.js';
 import { roleRoutes } from './role-routes.js';
 import { createRoleService } from './role-service.js';
 import { userRoutes } from './user-routes.js';
@@ -21,10 +22,11 @@ export function createSecurityModule(dependencies: {
   const roles = createRoleService(dependencies);
   const access = createAccessService(dependencies);
   const claims = createClaimService(dependencies);
+  const permissionSets = createPermissionSetService(dependencies);
   const registrars = [
     userRoutes(users),
     roleRoutes(roles),
-    permissionRoutes(roles),
+    permissionRoutes(roles, permissionSets),
     accessRoutes(access),
     legacyRoleRoutes(roles),
     claimRoutes(claims),
