@@ -512,19 +512,7 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
         await sql`insert into key_rewrap_lease (id, rows_rewrapped) values (1, 0)`.execute(db);
         // Every authenticated request already reads security_version; bumping it when a data key is added,
         // rewrapped or retired lets each node notice a rotation at its next request at no extra cost.
-        if (dialect === 'postgres') {
-          await sql`create trigger data_keys_bumps_security_version after insert or update or delete on data_keys
-            for each statement execute function bump_security_version()`.execute(db);
-          return;
-        }
-        for (const event of ['insert', 'update', 'delete']) {
-          await sql
-            .raw(
-              `create trigger data_keys_${event}_bumps_security_version after ${event} on data_keys ` +
-                'begin update security_version set version = version + 1 where id = 1; end',
-            )
-            .execute(db);
-        }
+        await createSecurityVersionTriggers(db, dialect, ['data_keys']);
       },
     },
     '012-permission-sets': {
