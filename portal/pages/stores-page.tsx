@@ -419,7 +419,10 @@ function MoveStore(props: { store: Store; containers: Container[]; onMoved: () =
   const [containerId, setContainerId] = useState('');
   const action = useAction();
   if (targets.length === 0) return null;
-  const chosen = containerId === '' ? String(targets[0]?.Id ?? '') : containerId;
+  // After a move the remembered choice is the store's own container, which is no longer offered.
+  const chosen = targets.some((container) => String(container.Id) === containerId)
+    ? containerId
+    : String(targets[0]?.Id ?? '');
   return (
     <Section title="Move to another container">
       <form
