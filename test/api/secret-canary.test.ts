@@ -722,6 +722,8 @@ test('the scan finds a value planted in each encoding it claims to cover', () =>
   assert.deepEqual(findLeaks([secret], [{ where: 'unrelated', content: randomBytes(4096) }]), []);
 });
 
+await ensurePortalBuilt();
+
 describeEachDialect(
   'secret canary',
   (server) => {
