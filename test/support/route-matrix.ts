@@ -79,7 +79,8 @@ export type Presented =
   | { kind: 'valid'; username: string; password: string };
 
 export type MatrixAccess =
-  | { kind: 'public' }
+  /** `status`: what every caller gets for a route that needs more than a request can carry (a sign-in flow). */
+  | { kind: 'public'; status?: number }
   | { kind: 'authenticated' }
   | { kind: 'global'; permission: string; insufficient: string }
   | {
@@ -1009,4 +1010,24 @@ export const routeMatrix: readonly MatrixRow[] = [
   { method: 'POST', path: '/strongroom/session', access: signInAccess, prepare: signInRequest },
   { method: 'GET', path: '/strongroom/session', access: signedIn, prepare: fixed('/strongroom/session') },
   { method: 'DELETE', path: '/strongroom/session', access: signInAccess, prepare: signOutRequest },
+
+  // Portal sign-in at external identity providers (portal-external-sign-in.test.ts runs the whole flow)
+  {
+    method: 'GET',
+    path: '/strongroom/session/providers',
+    access: { kind: 'public' },
+    prepare: fixed('/strongroom/session/providers'),
+  },
+  {
+    method: 'GET',
+    path: '/strongroom/session/external/callback',
+    access: { kind: 'public', status: 401 },
+    prepare: fixed('/strongroom/session/external/callback?state=unknown&code=unknown'),
+  },
+  {
+    method: 'GET',
+    path: '/strongroom/session/external/{scheme}',
+    access: { kind: 'public', status: 404 },
+    prepare: fixed('/strongroom/session/external/NoSuchProvider'),
+  },
 ];
