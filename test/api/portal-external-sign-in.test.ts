@@ -195,6 +195,20 @@ describeEachDialect('portal sign-in with an external identity provider', (server
     assert.match(after.at(-1) ?? '', /WrongNonce/);
   });
 
+  test('signing out ends an external session', async () => {
+    const { location, cookie } = await start(server());
+    const finished = await callback(server(), await idp.authorize(location.href), cookie);
+    assert.equal(finished.status, 302, finished.text);
+    const session = setCookies(finished).find((text) => text.startsWith('strongroom_session='));
+    const headers = { ...portalHeaders, cookie: session?.split(';')[0] ?? '' };
+    assert.equal(await sessionCount(server()), 2);
+    const signOut = await server().request('DELETE', '/strongroom/session', { as: null, headers });
+    assert.equal(signOut.status, 204, signOut.text);
+    assert.equal(await sessionCount(server()), 1);
+    const whoAmI = await server().request('GET', '/strongroom/session', { as: null, headers });
+    assert.equal(whoAmI.status, 401);
+  });
+
   test('disabling the provider refuses its callbacks and ends its sessions at once', async () => {
     const { location, cookie } = await start(server());
     const answer = await idp.authorize(location.href);
