@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, whenSessionEnds } from './api/api-client.js';
-import type { SessionInfo } from './api/api-types.js';
+import type { SessionInfo, SignInProvider } from './api/api-types.js';
 import { permissionsFrom } from './api/permissions.js';
 import { href, useHashRoute } from './components/hash-route.js';
 import type { SignedIn } from './components/session-context.js';
@@ -15,6 +15,7 @@ import { OAuthClientsPage } from './pages/oauth-clients-page.js';
 import { ProviderPage } from './pages/provider-page.js';
 import { ProvidersPage } from './pages/providers-page.js';
 import { RolePage, RolesPage } from './pages/roles-page.js';
+import type { ExternalSignIn } from './pages/sign-in-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { StorePage, StoresPage } from './pages/stores-page.js';
 import { StoreTypesPage } from './pages/store-types-page.js';
@@ -81,6 +82,7 @@ function App() {
   const [state, setState] = useState<'checking' | 'signed-out' | 'signed-in'>('checking');
   const parts = useHashRoute();
   const signOut = useAction();
+  const [externalSignIns, setExternalSignIns] = useState<readonly ExternalSignIn[]>([]);
 
   const refresh = () => {
     loadSession().then(
@@ -91,6 +93,17 @@ function App() {
       () => {
         setSession(undefined);
         setState('signed-out');
+        // Without the list the password form still works, so a failure here shows no error.
+        call<SignInProvider[]>('signInProviders').then(
+          ({ data }) =>
+            setExternalSignIns(
+              data.map((provider) => ({
+                name: provider.DisplayName,
+                href: `/strongroom/session/external/${encodeURIComponent(provider.AuthenticationScheme)}`,
+              })),
+            ),
+          () => setExternalSignIns([]),
+        );
       },
     );
   };
@@ -103,7 +116,8 @@ function App() {
   }, []);
 
   if (state === 'checking') return <Loading what="your session" />;
-  if (state === 'signed-out' || session === undefined) return <SignInPage onSignedIn={refresh} />;
+  if (state === 'signed-out' || session === undefined)
+    return <SignInPage onSignedIn={refresh} externalSignIns={externalSignIns} />;
   const current = parts[0];
   return (
     <SessionContext.Provider value={session}>

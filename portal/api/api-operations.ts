@@ -7,6 +7,7 @@ export const apiOperations = {
   signIn: { method: 'POST', path: '/strongroom/session' },
   currentSession: { method: 'GET', path: '/strongroom/session' },
   signOut: { method: 'DELETE', path: '/strongroom/session' },
+  signInProviders: { method: 'GET', path: '/strongroom/session/providers' },
   myPermissions: { method: 'GET', path: '/KeyfactorAPI/Security/My/Permissions' },
 
   listProviderTypes: { method: 'GET', path: '/KeyfactorAPI/PamProviders/Types' },

@@ -1,5 +1,11 @@
 /** The shapes the portal reads and sends, as the API documents them (docs/*.md, /KeyfactorAPI/swagger). */
 
+/** An external identity provider the portal offers "Sign in with" for. */
+export interface SignInProvider {
+  AuthenticationScheme: string;
+  DisplayName: string;
+}
+
 export interface SessionInfo {
   Username: string;
   Groups: string[];

@@ -32,6 +32,8 @@ export const backupTables: readonly BackupTable[] = [
   { name: 'oauth_signing_keys', keyColumns: ['kid'] },
   // The built-in Basic and Strongroom providers are inserted by migration 008.
   { name: 'identity_providers', keyColumns: ['id'], seededByMigrations: true },
+  { name: 'portal_sign_in_attempts', keyColumns: ['state_hash'] },
+  { name: 'portal_external_sessions', keyColumns: ['id_hash'] },
   { name: 'pam_provider_types', keyColumns: ['id'] },
   { name: 'pam_provider_type_params', keyColumns: ['id'], identityColumn: 'id' },
   { name: 'pam_providers', keyColumns: ['id'], identityColumn: 'id' },

@@ -142,6 +142,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       idleSeconds: config.sessionIdleSeconds,
       lifetimeSeconds: config.sessionLifetimeSeconds,
       onSecurityVersion: observeSecurityVersion,
+      jwksCache: identity.jwksCache,
+      publicUrl: config.publicUrl,
     });
 
     const logger: FastifyServerOptions['logger'] = {

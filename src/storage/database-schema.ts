@@ -33,6 +33,8 @@ export interface Database {
   oauth_signing_keys: OAuthSigningKeyTable;
   identity_providers: IdentityProviderTable;
   key_rewrap_lease: KeyRewrapLeaseTable;
+  portal_sign_in_attempts: PortalSignInAttemptTable;
+  portal_external_sessions: PortalExternalSessionTable;
 }
 
 export interface MetaTable {
@@ -57,6 +59,26 @@ export interface PortalSessionTable {
   id_hash: string;
   user_id: number;
   credential_stamp: string;
+  created_at: string;
+  last_seen_at: string;
+}
+
+/** A sign-in at an external provider under way: single use, short-lived. */
+export interface PortalSignInAttemptTable {
+  state_hash: string;
+  provider_id: string;
+  nonce: string;
+  code_challenge: string;
+  expires_at: string;
+}
+
+/** A portal session opened by an external identity provider; claims are the ID token's, as OAuth claims. */
+export interface PortalExternalSessionTable {
+  id_hash: string;
+  provider_id: string;
+  subject: string;
+  display_name: string;
+  claims_json: string;
   created_at: string;
   last_seen_at: string;
 }
@@ -285,6 +307,7 @@ export interface IdentityProviderTable {
   name_claim_type: string;
   role_claim_type: string;
   client_id_claim_type: string;
+  client_id: string | null;
   is_builtin: number;
   created_at: string;
   updated_at: string;

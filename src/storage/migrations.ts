@@ -535,6 +535,35 @@ export function createMigrations(dialect: DialectName): Record<string, Migration
         );
       },
     },
+    '011-portal-external-sign-in': {
+      async up(db: Kysely<unknown>) {
+        // The portal's client at a provider: PKCE with no client secret, so nothing secret is stored.
+        await db.schema.alterTable('identity_providers').addColumn('client_id', 'text').execute();
+        // Keyed by a hash of the state, so a copy of the table cannot answer a callback; deleted when used.
+        await db.schema
+          .createTable('portal_sign_in_attempts')
+          .addColumn('state_hash', 'text', (column) => column.primaryKey())
+          .addColumn('provider_id', 'text', (column) =>
+            column.notNull().references('identity_providers.id').onDelete('cascade'),
+          )
+          .addColumn('nonce', 'text', (column) => column.notNull())
+          .addColumn('code_challenge', 'text', (column) => column.notNull())
+          .addColumn('expires_at', 'text', (column) => column.notNull())
+          .execute();
+        await db.schema
+          .createTable('portal_external_sessions')
+          .addColumn('id_hash', 'text', (column) => column.primaryKey())
+          .addColumn('provider_id', 'text', (column) =>
+            column.notNull().references('identity_providers.id').onDelete('cascade'),
+          )
+          .addColumn('subject', 'text', (column) => column.notNull())
+          .addColumn('display_name', 'text', (column) => column.notNull())
+          .addColumn('claims_json', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addColumn('last_seen_at', 'text', (column) => column.notNull())
+          .execute();
+      },
+    },
   };
 }
 

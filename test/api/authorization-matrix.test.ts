@@ -339,7 +339,7 @@ describeEachDialect('authorization matrix', (server) => {
   /** What the caller must get: a status, or 'success' (2xx). `list`: 2xx without this object's data. */
   function expected(row: MatrixRow, caller: CallerName): number | 'success' | 'list' | 'ignored' {
     const { access } = row;
-    if (access.kind === 'public') return 'success';
+    if (access.kind === 'public') return access.status ?? 'success';
     if (caller === 'no credentials' || caller === 'wrong password') return 401;
     if (
       access.kind === 'authenticated' ||

@@ -81,7 +81,8 @@ export type Presented =
   | { kind: 'valid'; username: string; password: string };
 
 export type MatrixAccess =
-  | { kind: 'public' }
+  /** `status`: what every caller gets for a route that needs more than a request can carry (a sign-in flow). */
+  | { kind: 'public'; status?: number }
   | { kind: 'authenticated' }
   | { kind: 'global'; permission: string; insufficient: string }
   | {
@@ -1035,5 +1036,25 @@ export const routeMatrix: readonly MatrixRow[] = [
     path: `${api}/PermissionSets/{id}`,
     access: securityModify,
     prepare: async (fx) => ({ url: `${api}/PermissionSets/${await fx.permissionSet()}` }),
+  },
+
+  // Portal sign-in at external identity providers (portal-external-sign-in.test.ts runs the whole flow)
+  {
+    method: 'GET',
+    path: '/strongroom/session/providers',
+    access: { kind: 'public' },
+    prepare: fixed('/strongroom/session/providers'),
+  },
+  {
+    method: 'GET',
+    path: '/strongroom/session/external/callback',
+    access: { kind: 'public', status: 401 },
+    prepare: fixed('/strongroom/session/external/callback?state=unknown&code=unknown'),
+  },
+  {
+    method: 'GET',
+    path: '/strongroom/session/external/{scheme}',
+    access: { kind: 'public', status: 404 },
+    prepare: fixed('/strongroom/session/external/NoSuchProvider'),
   },
 ];

@@ -16,7 +16,7 @@ import type { SigningKeyService } from './signing-key-service.js';
 import { builtinIssuerScheme } from './identity-provider-service.js';
 
 /** Asymmetric signatures only: no `none`, and no HMAC, which a public key could be abused to forge. */
-const allowedAlgorithms = [
+export const allowedAlgorithms = [
   'RS256',
   'RS384',
   'RS512',
@@ -180,7 +180,7 @@ function stringClaim(value: unknown): string | undefined {
 }
 
 /** The token's identity as Keyfactor's OAuth claim types, under the provider's authentication scheme. */
-function claimsOf(provider: IdentityProviderRecord, payload: JWTPayload): ActorClaim[] {
+export function claimsOf(provider: IdentityProviderRecord, payload: JWTPayload): ActorClaim[] {
   const providerScheme = provider.authenticationScheme;
   const claims: ActorClaim[] = [];
   const add = (claimType: string, value: unknown) => {
@@ -200,7 +200,7 @@ function claimsOf(provider: IdentityProviderRecord, payload: JWTPayload): ActorC
   return claims;
 }
 
-function usernameOf(
+export function usernameOf(
   provider: IdentityProviderRecord,
   payload: JWTPayload,
   clientId: string | undefined,

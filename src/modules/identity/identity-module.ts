@@ -8,6 +8,7 @@ import { createBearerVerifier } from './bearer-verifier.js';
 import { identityProviderRoutes } from './identity-provider-routes.js';
 import { createIdentityProviderService } from './identity-provider-service.js';
 import { createJwksCache } from './jwks-cache.js';
+import type { JwksCache } from './jwks-cache.js';
 import { oauthClientRoutes } from './oauth-client-routes.js';
 import { createOAuthClientService } from './oauth-client-service.js';
 import { oauthTokenRoutes } from './oauth-token-routes.js';
@@ -18,6 +19,8 @@ export interface IdentityModule {
   registrar: RouteRegistrar;
   /** Handed to the HTTP layer's authentication hook by the composition root. */
   verifyBearer: BearerVerifier;
+  /** External providers' key sets, shared with the portal's "Sign in with" flow. */
+  jwksCache: JwksCache;
 }
 
 /** The built-in issuer's identifier: the configured public URL, or the address the server listens on. */
@@ -70,6 +73,7 @@ export function createIdentityModule(dependencies: {
     identityProviderRoutes(providers),
   ];
   return {
+    jwksCache,
     registrar(app) {
       for (const register of registrars) register(app);
       app.addHook('onClose', async () => jwksCache.close());

@@ -16,6 +16,8 @@ export interface IdentityProviderRecord {
   nameClaimType: string;
   roleClaimType: string;
   clientIdClaimType: string;
+  /** The portal's OAuth client at this provider, for "Sign in with"; null when the portal does not use it. */
+  clientId: string | null;
   isBuiltin: boolean;
 }
 
@@ -47,6 +49,7 @@ type IdentityProviderRow = {
   name_claim_type: string;
   role_claim_type: string;
   client_id_claim_type: string;
+  client_id: string | null;
   is_builtin: number;
 };
 
@@ -63,6 +66,7 @@ const toRecord = (row: IdentityProviderRow): IdentityProviderRecord => ({
   nameClaimType: row.name_claim_type,
   roleClaimType: row.role_claim_type,
   clientIdClaimType: row.client_id_claim_type,
+  clientId: row.client_id,
   isBuiltin: row.is_builtin === 1,
 });
 
@@ -79,6 +83,7 @@ const columns = [
   'name_claim_type',
   'role_claim_type',
   'client_id_claim_type',
+  'client_id',
   'is_builtin',
 ] as const;
 
@@ -145,6 +150,7 @@ function toRow(input: IdentityProviderInput) {
     name_claim_type: input.nameClaimType,
     role_claim_type: input.roleClaimType,
     client_id_claim_type: input.clientIdClaimType,
+    client_id: input.clientId,
   };
 }
 

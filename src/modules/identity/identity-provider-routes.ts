@@ -23,6 +23,7 @@ function toResponse(provider: IdentityProviderRecord): IdentityProviderResponse 
     Authority: provider.authority,
     Audience: provider.audience,
     NameClaimType: provider.nameClaimType,
+    ClientId: provider.clientId,
     RoleClaimType: provider.roleClaimType,
     ClientIdClaimType: provider.clientIdClaimType,
   };

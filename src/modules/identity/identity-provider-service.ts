@@ -28,6 +28,7 @@ export const providerParameters = {
   NameClaimType: { displayName: 'Name Claim Type', fallback: 'sub' },
   RoleClaimType: { displayName: 'Role Claim Type', fallback: 'roles' },
   ClientIdClaimType: { displayName: 'OAuth Client Id Claim Type', fallback: 'client_id' },
+  ClientId: { displayName: 'Client Id', fallback: undefined },
 } as const;
 
 export type ProviderParameterName = keyof typeof providerParameters;
@@ -108,6 +109,7 @@ export function createIdentityProviderService(options: {
       nameClaimType: values.NameClaimType ?? providerParameters.NameClaimType.fallback,
       roleClaimType: values.RoleClaimType ?? providerParameters.RoleClaimType.fallback,
       clientIdClaimType: values.ClientIdClaimType ?? providerParameters.ClientIdClaimType.fallback,
+      clientId: values.ClientId ?? null,
       jwks,
     };
   }
@@ -204,6 +206,7 @@ function auditDetails(input: IdentityProviderInput): Record<string, unknown> {
     NameClaimType: input.nameClaimType,
     RoleClaimType: input.roleClaimType,
     ClientIdClaimType: input.clientIdClaimType,
+    ClientId: input.clientId,
   };
 }
 

@@ -6,7 +6,8 @@ import type { Actor } from '../security/actor.js';
 import type { Authenticator } from '../security/authenticator.js';
 import type { PermissionChecker } from '../security/permission-evaluator.js';
 import { createPermissionChecker } from '../security/permission-evaluator.js';
-import { permissionsForIdentity } from '../security/role-repository.js';
+import { findIdentityProvider } from '../identity/identity-provider-repository.js';
+import { permissionsForClaims, permissionsForIdentity } from '../security/role-repository.js';
 import { readSecurityVersion } from '../security/security-version-repository.js';
 import { findUserByName } from '../security/user-repository.js';
 import {
@@ -16,6 +17,11 @@ import {
   insertSession,
   touchSession,
 } from './session-repository.js';
+import {
+  deleteExternalSession,
+  findExternalSession,
+  touchExternalSession,
+} from './external-session-repository.js';
 
 export interface SessionService {
   /** Checks the password as Basic does (same lockout) and opens a session; the id goes only to the cookie. */
@@ -67,6 +73,34 @@ export function createSessionService(dependencies: {
     return checker;
   }
 
+  /**
+   * A session opened by an external provider: its permissions are computed afresh from the claims kept at
+   * sign-in, so a role change applies at the next request, and disabling the provider ends the session.
+   */
+  async function authenticateExternal(idHash: string): Promise<Actor> {
+    const session = await findExternalSession(storage.db, idHash);
+    if (session === undefined) throw ended();
+    const provider = await findIdentityProvider(storage.db, session.providerId);
+    const currentTime = now().getTime();
+    const lastSeen = Date.parse(session.lastSeenAt);
+    const isExpired =
+      currentTime - lastSeen >= idleMs || currentTime - Date.parse(session.createdAt) >= lifetimeMs;
+    if (isExpired || provider === undefined || !provider.authenticationEnabled) {
+      await deleteExternalSession(storage.db, idHash);
+      throw ended();
+    }
+    if (currentTime - lastSeen >= touchIntervalMs) {
+      await touchExternalSession(storage.db, idHash, new Date(currentTime).toISOString());
+    }
+    const permissions = await permissionsForClaims(storage.db, session.claims);
+    return {
+      username: session.displayName,
+      groups: [],
+      permissions: checkerFor(permissions),
+      claims: session.claims,
+    };
+  }
+
   return {
     async signIn(username, password) {
       const actor = await authenticator.authenticateBasic(username, password);
@@ -105,7 +139,7 @@ export function createSessionService(dependencies: {
       }
       const idHash = hashSessionId(sessionId);
       const session = await findSession(storage.db, idHash);
-      if (session === undefined) throw ended();
+      if (session === undefined) return authenticateExternal(idHash);
       const currentTime = now().getTime();
       const lastSeen = Date.parse(session.lastSeenAt);
       const isExpired =
@@ -133,7 +167,7 @@ export function createSessionService(dependencies: {
     async signOut(actor, sessionId) {
       const idHash = hashSessionId(sessionId);
       await storage.transaction(async (tx) => {
-        if (!(await deleteSession(tx, idHash))) throw ended();
+        if (!(await deleteSession(tx, idHash)) && !(await deleteExternalSession(tx, idHash))) throw ended();
         await audit.record(tx, {
           actor: actor.username,
           category: 'PortalSession',
