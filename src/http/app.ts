@@ -30,6 +30,7 @@ import { deniedRequestListener } from './denied-request-listener.js';
 import { registerJsonBodyParser, rejectNulCharacters, requireBody } from './request-body.js';
 import { normalizeQuery, normalizeToSchema } from './request-normalizer.js';
 import type { MetricsRecorder } from './metrics-recorder.js';
+import { loggableUrl } from './loggable-url.js';
 import { isAllowed } from './route-access.js';
 import { serializerCompiler } from './serialization.js';
 import { validatorCompiler } from './validation.js';
@@ -181,7 +182,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: loggableUrl(request.url),
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
         user: request.actor?.username,

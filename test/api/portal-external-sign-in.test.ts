@@ -137,6 +137,12 @@ describeEachDialect('portal sign-in with an external identity provider', (server
     const audits = await server().server.storage.db.selectFrom('audit_log').selectAll().execute();
     const text = JSON.stringify(audits);
     assert.ok(!text.includes(answer.searchParams.get('code') ?? '-'), 'no code in the audit log');
+    assert.ok(
+      !server()
+        .logs()
+        .includes(answer.searchParams.get('code') ?? '-'),
+      'no code in the access log',
+    );
   });
 
   test('a replayed callback (same state and code) is refused and creates nothing', async () => {
