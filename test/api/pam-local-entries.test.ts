@@ -230,6 +230,19 @@ describeEachDialect('local PAM entries', (server) => {
     const unknownEntry = await server().request('PUT', entries(), { body: { SecretName: 'never-created' } });
     assert.equal(unknownEntry.status, 404);
     assert.equal(message(unknownEntry), `Secret 'never-created' was not found in PAM provider '${localId}'`);
+
+    // A caller allowed to change every provider goes straight to the entry; a miss must still be explained.
+    for (const method of ['PUT', 'DELETE'] as const) {
+      const target = (providerId: number) =>
+        method === 'PUT' ? `${entries(providerId)}/x` : `${entries(providerId)}?secretName=x`;
+      const body = method === 'PUT' ? { body: { SecretValue: 'v' } } : {};
+      const notLocalWrite = await server().request(method, target(vaultId), body);
+      assert.equal(notLocalWrite.status, 400, method);
+      assert.match(message(notLocalWrite), /is of type 'Hashicorp-Vault', not the local type 'LocalDB'/);
+      const unknownWrite = await server().request(method, target(424242), body);
+      assert.equal(unknownWrite.status, 404, method);
+      assert.equal(message(unknownWrite), "PAM provider '424242' was not found");
+    }
   });
 
   test('bad input is a 4xx with a Message naming the field, and leaves the data as it was', async () => {

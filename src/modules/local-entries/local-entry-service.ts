@@ -107,21 +107,38 @@ export function createLocalEntryService(dependencies: {
     return entry;
   }
 
-  async function lockForChange(
-    tx: DatabaseTransaction,
+  const mayModify = (actor: Actor, providerId: number) =>
+    mayRead(actor, providerId) && actor.permissions.has('/pam/modify/', providerId);
+
+  /**
+   * Runs `change` on the entry, locked, in one transaction. As with reads, a caller allowed to modify the
+   * provider goes straight to the entry: finding it shows the provider is there and local, which saves every
+   * write a query (a round trip on PostgreSQL). The provider is looked up first only for a caller who may
+   * be refused, and afterwards only to explain an entry that is not there.
+   */
+  async function changeEntry<T>(
+    actor: Actor,
     providerId: number,
     secretName: string,
     ifMatch: string | undefined,
-  ): Promise<LockedLocalEntry> {
-    const entry = await lockEntry(tx, providerId, secretName);
-    if (entry === undefined) throw entryNotFound(providerId, secretName);
-    if (ifMatch !== undefined && !ifMatchAllows(ifMatch, entityTagOf(entry))) {
-      throw new AppError(
-        'precondition_failed',
-        `Secret '${secretName}' has changed since the version named in If-Match; its current ETag is ${entityTagOf(entry)}`,
-      );
-    }
-    return entry;
+    change: (tx: DatabaseTransaction, entry: LockedLocalEntry) => Promise<T>,
+  ): Promise<T> {
+    const isProviderChecked = !mayModify(actor, providerId);
+    if (isProviderChecked) await requireLocalProvider(actor, providerId, 'modify');
+    const outcome = await storage.transaction(async (tx) => {
+      const entry = await lockEntry(tx, providerId, secretName);
+      if (entry === undefined) return { found: false as const };
+      if (ifMatch !== undefined && !ifMatchAllows(ifMatch, entityTagOf(entry))) {
+        throw new AppError(
+          'precondition_failed',
+          `Secret '${secretName}' has changed since the version named in If-Match; its current ETag is ${entityTagOf(entry)}`,
+        );
+      }
+      return { found: true as const, value: await change(tx, entry) };
+    });
+    if (outcome.found) return outcome.value;
+    if (!isProviderChecked) await requireLocalProvider(actor, providerId, 'modify');
+    throw entryNotFound(providerId, secretName);
   }
 
   async function recordChange(
@@ -202,7 +219,6 @@ export function createLocalEntryService(dependencies: {
       }
       const secretName = pathSecretName ?? input.secretName;
       if (secretName === undefined) throw validationError("'SecretName' is required");
-      await requireLocalProvider(actor, providerId, 'modify');
       // Absent, null and empty all keep the stored secret: Keyfactor made SecretValue optional on update.
       const valueSealed =
         input.secretValue === undefined || input.secretValue === null || input.secretValue === ''
@@ -210,8 +226,7 @@ export function createLocalEntryService(dependencies: {
           : cipher.seal(input.secretValue, sealedLocations.localEntry(providerId, secretName));
       // Full replace: a Description left out is cleared.
       const description = input.description ?? null;
-      return storage.transaction(async (tx) => {
-        const entry = await lockForChange(tx, providerId, secretName, input.ifMatch);
+      return changeEntry(actor, providerId, secretName, input.ifMatch, async (tx, entry) => {
         const changedFields = [
           ...(description === entry.description ? [] : ['Description']),
           ...(valueSealed === undefined ? [] : ['SecretValue']),
@@ -234,9 +249,7 @@ export function createLocalEntryService(dependencies: {
     },
 
     async remove(actor, providerId, secretName) {
-      await requireLocalProvider(actor, providerId, 'modify');
-      await storage.transaction(async (tx) => {
-        const entry = await lockForChange(tx, providerId, secretName, undefined);
+      await changeEntry(actor, providerId, secretName, undefined, async (tx, entry) => {
         // Deleting it would leave those stores with a password that no longer resolves.
         const stores = await findStoresReferencingEntry(tx, providerId, secretName);
         if (stores.length > 0) {
@@ -269,9 +282,7 @@ export function createLocalEntryService(dependencies: {
     },
 
     async restore(actor, providerId, secretName, version, ifMatch) {
-      await requireLocalProvider(actor, providerId, 'modify');
-      return storage.transaction(async (tx) => {
-        const entry = await lockForChange(tx, providerId, secretName, ifMatch);
+      return changeEntry(actor, providerId, secretName, ifMatch, async (tx, entry) => {
         if (version === entry.version) {
           throw conflictError(`Version ${version} is already the current version of secret '${secretName}'`);
         }
