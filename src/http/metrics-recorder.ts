@@ -17,6 +17,8 @@ export interface MetricsRecorder {
   /** An account (or an unknown name) crossed the failure limit and is now locked for a while. */
   accountLocked(): void;
   credentialCacheLookup(isHit: boolean): void;
+  /** One statement sent to the database; on PostgreSQL each is a round trip (BEGIN and COMMIT included). */
+  databaseStatement(): void;
 }
 
 export const authenticationFailureReasons = ['unknown_user', 'wrong_password', 'locked'] as const;
@@ -29,4 +31,5 @@ export const noMetrics: MetricsRecorder = {
   authenticationFailed: () => undefined,
   accountLocked: () => undefined,
   credentialCacheLookup: () => undefined,
+  databaseStatement: () => undefined,
 };

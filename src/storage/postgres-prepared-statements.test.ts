@@ -11,7 +11,7 @@ let pool: pg.Pool;
 before(() => {
   if (databaseUrl === undefined) return;
   pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  prepareRepeatedStatements(pool, 2);
+  prepareRepeatedStatements(pool, { perConnection: 2 });
 });
 after(async () => {
   await pool?.end();

@@ -12,7 +12,11 @@ const namesRemembered = 2000;
  * make each backend hold by sending many differently shaped filters; past that, texts run unnamed as before.
  * PostgreSQL re-plans a prepared statement by itself when a table it reads is altered.
  */
-export function prepareRepeatedStatements(pool: pg.Pool, perConnection: number = defaultPerConnection): void {
+export function prepareRepeatedStatements(
+  pool: pg.Pool,
+  options: { perConnection?: number; onStatement?: () => void } = {},
+): void {
+  const { perConnection = defaultPerConnection, onStatement } = options;
   const seen = new Map<string, string | null>();
 
   // The first sighting records the text; the second gives it a name. One-off texts never take a name.
@@ -33,6 +37,7 @@ export function prepareRepeatedStatements(pool: pg.Pool, perConnection: number =
     const prepared = new Set<string>();
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+      onStatement?.();
       if (typeof config !== 'string' || !Array.isArray(values)) return query(config, values, callback);
       const name = nameFor(config);
       if (name === undefined || (!prepared.has(name) && prepared.size >= perConnection)) {

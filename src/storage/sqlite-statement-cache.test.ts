@@ -28,7 +28,7 @@ test('prepares each distinct statement once and reuses it', () => {
 
 test('forgets the least recently used statement beyond its capacity', () => {
   const { connection, prepared } = countingConnection();
-  const database = withStatementCache(connection, 2);
+  const database = withStatementCache(connection, { capacity: 2 });
   database.prepare('select 1');
   database.prepare('select 2');
   database.prepare('select 1');

@@ -12,15 +12,18 @@ const defaultCapacity = 500;
  */
 export function withStatementCache(
   connection: BetterSqlite3.Database,
-  capacity: number = defaultCapacity,
+  options: { capacity?: number; onStatement?: () => void } = {},
 ): SqliteDatabase {
+  const { capacity = defaultCapacity, onStatement } = options;
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
     close() {
       statements.clear();
       connection.close();
     },
+    // Kysely prepares once for every statement it runs, so this is also where statements are counted.
     prepare(sql) {
+      onStatement?.();
       const cached = statements.get(sql);
       // A statement still being iterated cannot run again until its iterator finishes.
       if (cached !== undefined && !cached.busy) {

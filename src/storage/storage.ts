@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import type pg from 'pg';
 import type { MetricsRecorder } from '../http/metrics-recorder.js';
+import { noMetrics } from '../http/metrics-recorder.js';
 import type { Database } from './database-schema.js';
 import type { GroupCommitter } from './group-commit.js';
 import { createGroupCommitter } from './group-commit.js';
@@ -38,21 +39,34 @@ export interface Storage {
   ping(): Promise<void>;
   /** Connection pool use; undefined for SQLite, which has one connection and queues in the group committer. */
   poolUse(): { open: number; idle: number; waiting: number } | undefined;
+  /**
+   * Ids for future rows of `table`, drawn ahead from its id sequence through `executor` (a transaction may
+   * draw: a sequence never gives an id twice, even when the transaction rolls back). A row that must know
+   * its id before it is written (the audit log signs it) then takes one statement instead of an insert and
+   * an update. Undefined on SQLite, whose ids come only from inserting and whose statements cost no round trip.
+   */
+  drawIds(executor: Kysely<Database>, table: SequencedTable, count: number): Promise<number[] | undefined>;
   close(): Promise<void>;
 }
+
+/** Tables whose ids are drawn ahead of inserting. */
+export type SequencedTable = 'audit_log';
 
 export interface StorageOptions {
   databaseUrl: string | undefined;
   dataDir: string;
-  metrics?: Pick<MetricsRecorder, 'groupCommitBatch'>;
+  metrics?: Pick<MetricsRecorder, 'groupCommitBatch' | 'databaseStatement'>;
 }
 
 export async function createStorage(options: StorageOptions): Promise<Storage> {
-  if (options.databaseUrl !== undefined) return createPostgresStorage(options.databaseUrl);
-  return createSqliteStorage(options.dataDir, options.metrics);
+  const metrics = options.metrics ?? noMetrics;
+  if (options.databaseUrl !== undefined) return createPostgresStorage(options.databaseUrl, metrics);
+  return createSqliteStorage(options.dataDir, metrics);
 }
 
-function createSqliteStorage(dataDir: string, metrics: StorageOptions['metrics']): Storage {
+type StorageMetrics = NonNullable<StorageOptions['metrics']>;
+
+function createSqliteStorage(dataDir: string, metrics: StorageMetrics): Storage {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'strongroom.db');
   const connection = new BetterSqlite3(file);
@@ -67,11 +81,17 @@ function createSqliteStorage(dataDir: string, metrics: StorageOptions['metrics']
   connection.pragma(`analysis_limit = ${analysisSampleRows}`);
   connection.pragma('optimize = 0x10002');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+    dialect: new SqliteDialect({
+      database: withStatementCache(connection, { onStatement: () => metrics.databaseStatement() }),
+    }),
     plugins: [sqliteRowLocks],
   });
   // Each commit waits for an fsync; sharing commits between concurrent requests lifts that ceiling.
-  const storage = buildStorage(db, 'sqlite', file, () => undefined, createGroupCommitter(db, metrics));
+  const storage = buildStorage(db, 'sqlite', file, {
+    poolUse: () => undefined,
+    drawIds: () => Promise.resolve(undefined),
+    committer: createGroupCommitter(db, metrics),
+  });
   // A database that grows after start-up (an import, a busy first day) gets its statistics here.
   const maintenance = setInterval(() => {
     // Statistics only guide the planner; a refresh that fails is simply tried again next time.
@@ -91,7 +111,7 @@ function createSqliteStorage(dataDir: string, metrics: StorageOptions['metrics']
  * The driver is loaded only here: importing it costs a SQLite server 30-40 ms of its start-up (it probes its
  * runtime by building a fetch Response, which loads Node's fetch implementation).
  */
-async function createPostgresStorage(databaseUrl: string): Promise<Storage> {
+async function createPostgresStorage(databaseUrl: string, metrics: StorageMetrics): Promise<Storage> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -108,10 +128,16 @@ async function createPostgresStorage(databaseUrl: string): Promise<Storage> {
   // new ones once the server is back, so there is nothing more to do here.
   pool.on('error', ignoreLostConnection);
   pool.on('connect', (client) => client.on('error', ignoreLostConnection));
-  prepareRepeatedStatements(pool);
+  prepareRepeatedStatements(pool, { onStatement: () => metrics.databaseStatement() });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const poolUse = () => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-  return buildStorage(db, 'postgres', redactUrl(databaseUrl), poolUse);
+  return buildStorage(db, 'postgres', redactUrl(databaseUrl), {
+    poolUse: () => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    async drawIds(executor, table, count) {
+      const { rows } = await sql<{ id: number }>`select nextval(pg_get_serial_sequence(${table}, 'id')) as id
+        from generate_series(1, ${count})`.execute(executor);
+      return rows.map((row) => Number(row.id));
+    },
+  });
 }
 
 function ignoreLostConnection(): void {}
@@ -128,9 +154,9 @@ function buildStorage(
   db: Kysely<Database>,
   dialect: DialectName,
   location: string,
-  poolUse: Storage['poolUse'],
-  committer?: GroupCommitter<Database>,
+  parts: Pick<Storage, 'poolUse' | 'drawIds'> & { committer?: GroupCommitter<Database> },
 ): Storage {
+  const { committer } = parts;
   const migrator = () => {
     const migrations = createMigrations(dialect);
     return new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) } });
@@ -150,7 +176,8 @@ function buildStorage(
     async ping() {
       await sql`select 1`.execute(db);
     },
-    poolUse,
+    poolUse: parts.poolUse,
+    drawIds: parts.drawIds,
     async close() {
       await committer?.settled();
       await db.destroy();

@@ -214,6 +214,22 @@ describeEachDialect('authentication', (server) => {
     assert.equal(locked.status, 401);
   });
 
+  test('every answered request is one access-log line naming method, URL, status, time and caller', async () => {
+    await server().request('GET', '/KeyfactorAPI/Status/HealthCheck?probe=access-line');
+    const line = server()
+      .logs()
+      .split('\n')
+      .filter((text) => text.includes('probe=access-line'))
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
+    assert.equal(line.length, 1);
+    assert.equal(line[0]?.msg, 'request completed');
+    assert.equal(line[0]?.method, 'GET');
+    assert.equal(line[0]?.url, '/KeyfactorAPI/Status/HealthCheck?probe=access-line');
+    assert.equal(line[0]?.statusCode, 204);
+    assert.equal(line[0]?.user, 'admin');
+    assert.equal(typeof line[0]?.responseTime, 'number');
+  });
+
   test('the Authorization header and passwords never reach the log', async () => {
     const password = `canary-${randomBytes(8).toString('hex')}`;
     await server().request('POST', '/strongroom/users', { body: { Username: 'nina', Password: password } });

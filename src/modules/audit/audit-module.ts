@@ -27,7 +27,12 @@ export function createAuditModule(dependencies: {
 }): AuditModule {
   const { storage, macKey, now } = dependencies;
   const sealer = createAuditSealer({ storage, macKey, now });
-  const writer = createAuditWriter({ macKey, now, onRecorded: () => sealer.kick() });
+  const writer = createAuditWriter({
+    macKey,
+    now,
+    onRecorded: () => sealer.kick(),
+    drawIds: (tx, count) => storage.drawIds(tx, 'audit_log', count),
+  });
   return {
     writer,
     sealerLag: () => sealer.lag(),

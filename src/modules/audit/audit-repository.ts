@@ -78,26 +78,31 @@ function toRecord(row: AuditLogRow): AuditEntryRecord {
   };
 }
 
+type UnsignedAuditFields = Omit<RecordedAuditFields, 'id'>;
+
+function auditRow(fields: UnsignedAuditFields) {
+  return {
+    timestamp: fields.timestamp,
+    category: fields.category,
+    operation: fields.operation,
+    level: fields.level,
+    user_name: fields.userName,
+    entity_type: fields.entityType,
+    audit_identifier: fields.auditIdentifier,
+    immutable_identifier: fields.immutableIdentifier,
+    outcome: fields.outcome,
+    message: fields.message,
+  };
+}
+
 /** Inserts an entry that is not chained yet and returns its id; the record MAC needs the id, so it follows. */
 export async function insertAuditEntry(
   tx: DatabaseTransaction,
-  fields: Omit<RecordedAuditFields, 'id'>,
+  fields: UnsignedAuditFields,
 ): Promise<number> {
   const row = await tx
     .insertInto('audit_log')
-    .values({
-      timestamp: fields.timestamp,
-      category: fields.category,
-      operation: fields.operation,
-      level: fields.level,
-      user_name: fields.userName,
-      entity_type: fields.entityType,
-      audit_identifier: fields.auditIdentifier,
-      immutable_identifier: fields.immutableIdentifier,
-      outcome: fields.outcome,
-      message: fields.message,
-      record_mac: '',
-    })
+    .values({ ...auditRow(fields), record_mac: '' })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -105,6 +110,17 @@ export async function insertAuditEntry(
 
 export async function setRecordMac(tx: DatabaseTransaction, id: number, mac: string): Promise<void> {
   await tx.updateTable('audit_log').set({ record_mac: mac }).where('id', '=', id).execute();
+}
+
+/** Inserts an entry under an id drawn ahead, with its record MAC, in one statement. */
+export async function insertSignedAuditEntry(
+  tx: DatabaseTransaction,
+  fields: RecordedAuditFields & { recordMac: string },
+): Promise<void> {
+  await tx
+    .insertInto('audit_log')
+    .values({ id: fields.id, ...auditRow(fields), record_mac: fields.recordMac })
+    .execute();
 }
 
 export async function hasPendingEntries(db: DatabaseExecutor): Promise<boolean> {

@@ -2,7 +2,7 @@ import type { DatabaseTransaction } from '../../storage/storage.js';
 import type { AuditCategoryName, AuditLevelName, AuditOperationName } from './audit-catalog.js';
 import { auditCategories, auditLevels, auditOperations } from './audit-catalog.js';
 import { recordMac } from './audit-chain.js';
-import { insertAuditEntry, setRecordMac } from './audit-repository.js';
+import { insertAuditEntry, insertSignedAuditEntry, setRecordMac } from './audit-repository.js';
 
 export interface AuditEvent {
   actor: string;
@@ -27,6 +27,8 @@ export interface AuditWriter {
 /** Bounds for what an entry stores, so one oversized name or detail cannot bloat every later read. */
 const maxTextLength = 1000;
 const maxMessageLength = 16_000;
+/** One draw serves this many entries; ids a stopping process never used are gaps, which ids may have anyway. */
+const idsDrawnAtOnce = 64;
 
 function bounded(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
@@ -42,7 +44,25 @@ export function createAuditWriter(options: {
   macKey: Buffer;
   now: () => Date;
   onRecorded?: () => void;
+  /**
+   * Draws ids ahead through the transaction (`Storage.drawIds`), so an entry is one insert that already
+   * carries its MAC; where it gives none (SQLite, or left out) the entry is inserted and then signed.
+   */
+  drawIds?: (tx: DatabaseTransaction, count: number) => Promise<number[] | undefined>;
 }): AuditWriter {
+  const { drawIds } = options;
+  const drawnIds: number[] = [];
+  let canDraw = drawIds !== undefined;
+
+  async function drawnId(tx: DatabaseTransaction): Promise<number | undefined> {
+    if (drawnIds.length === 0 && canDraw && drawIds !== undefined) {
+      const ids = await drawIds(tx, idsDrawnAtOnce);
+      if (ids === undefined) canDraw = false;
+      else drawnIds.push(...ids);
+    }
+    return drawnIds.shift();
+  }
+
   return {
     async record(tx, event) {
       const outcome = event.outcome ?? 'Success';
@@ -58,8 +78,14 @@ export function createAuditWriter(options: {
         outcome,
         message: bounded(JSON.stringify(event.details ?? {}), maxMessageLength),
       };
-      const id = await insertAuditEntry(tx, fields);
-      await setRecordMac(tx, id, recordMac({ id, ...fields }, options.macKey));
+      const drawn = await drawnId(tx);
+      if (drawn === undefined) {
+        const id = await insertAuditEntry(tx, fields);
+        await setRecordMac(tx, id, recordMac({ id, ...fields }, options.macKey));
+      } else {
+        const signed = { id: drawn, ...fields };
+        await insertSignedAuditEntry(tx, { ...signed, recordMac: recordMac(signed, options.macKey) });
+      }
       options.onRecorded?.();
     },
   };
