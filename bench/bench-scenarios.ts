@@ -179,8 +179,9 @@ export const strongroomScenarios: readonly ScenarioDefinition[] = [
 /** How long the server remembers a verified credential (src/modules/security/authenticator.ts). */
 const credentialLifetimeSeconds = 60;
 const mixedWriteShare = 0.1;
-// Argon2 hashes each new password and verifies each credential once: a few at a time keep the machine usable.
-const userSetupConcurrency = 4;
+// Argon2 hashes each new password and verifies each credential once, each run using about 19 MiB and a core
+// for tens of milliseconds: two at a time keep two cores busy while adding little to the server's peak memory.
+const userSetupConcurrency = 2;
 
 /**
  * 90 % lookups by name and 10 % durable PUTs of random entries, each request as one of `users` local users
