@@ -18,12 +18,13 @@ export interface Credentials {
   password: string;
 }
 
+export function basicAuthorization(credentials: Credentials): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+
 /** What every Keyfactor API call carries: Basic credentials and the requested-with guard. */
 export function keyfactorHeaders(credentials: Credentials): Record<string, string> {
-  return {
-    authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
-    'x-keyfactor-requested-with': 'APIClient',
-  };
+  return { authorization: basicAuthorization(credentials), 'x-keyfactor-requested-with': 'APIClient' };
 }
 
 export function createApiClient(baseUrl: string, credentials: Credentials): ApiClient {

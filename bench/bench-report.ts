@@ -40,6 +40,8 @@ export interface BenchResult {
     dialect: 'sqlite' | 'postgres';
     entries: number;
     providers: number;
+    /** Distinct users of the mixed scenario; absent from results older than that scenario. */
+    users?: number;
     connections: number;
     durationSeconds: number;
     warmupSeconds: number;

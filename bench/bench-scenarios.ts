@@ -1,7 +1,11 @@
-import type { ApiClient } from './api-client.js';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { maxClaimsPerRole } from '../src/modules/security/role-schemas.js';
+import type { ApiClient, Credentials } from './api-client.js';
+import { basicAuthorization, createApiClient } from './api-client.js';
 import type { SeededData } from './entry-seeder.js';
 import { entryName, providerOfEntry } from './entry-seeder.js';
-import type { LoadScenario } from './load-runner.js';
+import type { LoadRequest, LoadScenario } from './load-runner.js';
 
 export type ScenarioKind = 'read' | 'write';
 
@@ -15,6 +19,25 @@ export interface ScenarioDefinition {
 
 const entriesPath = (providerId: number) => `/KeyfactorAPI/PamProviders/Local/${providerId}/Entries`;
 const randomIndex = (count: number) => Math.floor(Math.random() * count);
+
+/** The lookup of entry `index` by its name, as a client that knows the name asks for it. */
+function entryByNamePath(data: SeededData, index: number): string {
+  const query = encodeURIComponent(`SecretName -eq "${entryName(index)}"`);
+  return `${entriesPath(providerOfEntry(data, index))}?QueryString=${query}`;
+}
+
+/** A PUT that gives entry `index` a new value (the description it was seeded with stays). */
+function entryUpdate(data: SeededData, index: number, value: string): LoadRequest {
+  return {
+    path: entriesPath(providerOfEntry(data, index)),
+    body: JSON.stringify({
+      SecretName: entryName(index),
+      SecretValue: value,
+      Description: `Benchmark entry ${index}`,
+    }),
+  };
+}
+
 const storeCount = 100;
 // Keyfactor's built-in "JKS" store type.
 const javaKeystoreType = 0;
@@ -73,11 +96,7 @@ export const strongroomScenarios: readonly ScenarioDefinition[] = [
       if (data.entryCount === 0) return { skipped: 'no entries were seeded' };
       return {
         method: 'GET',
-        next() {
-          const index = randomIndex(data.entryCount);
-          const query = encodeURIComponent(`SecretName -eq "${entryName(index)}"`);
-          return { path: `${entriesPath(providerOfEntry(data, index))}?QueryString=${query}` };
-        },
+        next: () => ({ path: entryByNamePath(data, randomIndex(data.entryCount)) }),
       };
     },
   },
@@ -91,16 +110,8 @@ export const strongroomScenarios: readonly ScenarioDefinition[] = [
       return {
         method: 'PUT',
         next() {
-          const index = randomIndex(data.entryCount);
           counter += 1;
-          return {
-            path: entriesPath(providerOfEntry(data, index)),
-            body: JSON.stringify({
-              SecretName: entryName(index),
-              SecretValue: `changed-${runTag}-${counter}`,
-              Description: `Benchmark entry ${index}`,
-            }),
-          };
+          return entryUpdate(data, randomIndex(data.entryCount), `changed-${runTag}-${counter}`);
         },
       };
     },
@@ -165,6 +176,119 @@ export const strongroomScenarios: readonly ScenarioDefinition[] = [
   },
 ];
 
+/** How long the server remembers a verified credential (src/modules/security/authenticator.ts). */
+const credentialLifetimeSeconds = 60;
+const mixedWriteShare = 0.1;
+// Argon2 hashes each new password and verifies each credential once, each run using about 19 MiB and a core
+// for tens of milliseconds: two at a time keep two cores busy while adding little to the server's peak memory.
+const userSetupConcurrency = 2;
+
+/**
+ * 90 % lookups by name and 10 % durable PUTs of random entries, each request as one of `users` local users
+ * chosen at random, so the credential cache and the permission path serve many callers at once, not one.
+ * Every user's credential is verified once before the load starts: the run measures the steady state in
+ * which they are all remembered, not the first argon2 verification of each.
+ */
+export function mixedUsersScenario(options: {
+  users: number;
+  /** Seconds of load (warm-up and measured) that follow preparation. */
+  loadSeconds: number;
+  log: (line: string) => void;
+}): ScenarioDefinition {
+  const { users: userCount, loadSeconds, log } = options;
+  return {
+    id: 'mixed-users',
+    title: `Mixed: 90 % GET by SecretName, 10 % durable PUT, as ${userCount.toLocaleString('en-US')} distinct users`,
+    kind: 'write',
+    async prepare(api, data, runTag) {
+      if (data.entryCount === 0) return { skipped: 'no entries were seeded' };
+      if (userCount === 0) return { skipped: 'no users were asked for (--users 0)' };
+      const startedAt = performance.now();
+      const users = await createEntryUsers(api, runTag, userCount);
+      const createdAt = performance.now();
+      // Each user reads an entry once, which also proves its role lets it in before anything is measured.
+      await forEachIndex(userCount, userSetupConcurrency, async (index) => {
+        const user = createApiClient(api.baseUrl, pick(users, index));
+        await user.expectOk('GET', entryByNamePath(data, index % data.entryCount));
+      });
+      const warmedSeconds = (performance.now() - createdAt) / 1000;
+      log(
+        `    ${userCount} users created in ${((createdAt - startedAt) / 1000).toFixed(1)} s, each credential verified once in ${warmedSeconds.toFixed(1)} s`,
+      );
+      if (warmedSeconds + loadSeconds > credentialLifetimeSeconds) {
+        log(
+          `    the first credentials expire before the load ends (${credentialLifetimeSeconds} s after verification): the figures include their second verification`,
+        );
+      }
+      const authorizations = users.map(basicAuthorization);
+      let counter = 0;
+      return {
+        method: 'GET',
+        next(): LoadRequest {
+          const index = randomIndex(data.entryCount);
+          const authorization = pick(authorizations, randomIndex(authorizations.length));
+          if (Math.random() >= mixedWriteShare) {
+            return { path: entryByNamePath(data, index), headers: { authorization } };
+          }
+          counter += 1;
+          return {
+            ...entryUpdate(data, index, `mixed-${runTag}-${counter}`),
+            method: 'PUT',
+            headers: { authorization, 'content-type': 'application/json' },
+          };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Local users `bench-<tag>-user-<i>`, each with a password of its own, and roles (as many as the claims per
+ * role allow) granting each of them by name what reading and changing entries needs.
+ */
+async function createEntryUsers(api: ApiClient, runTag: string, count: number): Promise<Credentials[]> {
+  const users = Array.from({ length: count }, (_, index) => ({
+    username: `bench-${runTag}-user-${index}`,
+    password: randomBytes(18).toString('base64url'),
+  }));
+  await forEachIndex(count, userSetupConcurrency, async (index) => {
+    const { username, password } = pick(users, index);
+    await api.expectOk('POST', '/strongroom/users', { Username: username, Password: password });
+  });
+  for (let first = 0; first < count; first += maxClaimsPerRole) {
+    await createGlobalRole(api, {
+      name: `bench-mixed-${runTag}-${first / maxClaimsPerRole}`,
+      description: 'Benchmark mixed reads and writes',
+      permissions: ['/pam/read/', '/pam/modify/'],
+      claims: users.slice(first, first + maxClaimsPerRole).map((user) => ({
+        ClaimType: 'User',
+        ClaimValue: user.username,
+        ProviderAuthenticationScheme: 'Basic',
+      })),
+    });
+  }
+  return users;
+}
+
+/** Runs `work` for every index below `count`, at most `concurrency` at a time. */
+async function forEachIndex(
+  count: number,
+  concurrency: number,
+  work: (index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < count; index = next++) await work(index);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+function pick<Item>(items: readonly Item[], index: number): Item {
+  const item = items[index];
+  if (item === undefined) throw new Error(`no item ${index} among ${items.length}`);
+  return item;
+}
+
 /**
  * A client of the built-in issuer with a role granting what the Basic user's reads need, and one token for
  * it, fetched as kfutil does (client_credentials, client_secret_basic). Its lifetime outlasts a run.
@@ -175,27 +299,14 @@ async function benchToken(api: ApiClient, runTag: string): Promise<string> {
     ClientId: clientId,
     Description: 'Benchmark bearer reads',
   })) as { ClientSecret: string };
-  const sets = (await api.expectOk('GET', '/KeyfactorAPI/PermissionSets')) as { Id: string; Name: string }[];
-  // Claims are a v2 field of a role, so this one call asks for version 2.
-  const role = await fetch(`${api.baseUrl}/KeyfactorAPI/Security/Roles`, {
-    method: 'POST',
-    headers: { ...api.headers, 'x-keyfactor-api-version': '2', 'content-type': 'application/json' },
-    body: JSON.stringify({
-      Name: `bench-bearer-${runTag}`,
-      Description: 'Benchmark bearer reads',
-      PermissionSetId: sets.find((set) => set.Name === 'Global')?.Id,
-      Permissions: ['/pam/read/'],
-      Claims: [
-        {
-          ClaimType: 'OAuthClientId',
-          ClaimValue: clientId,
-          ProviderAuthenticationScheme: 'Strongroom',
-          Description: '',
-        },
-      ],
-    }),
+  await createGlobalRole(api, {
+    name: `bench-bearer-${runTag}`,
+    description: 'Benchmark bearer reads',
+    permissions: ['/pam/read/'],
+    claims: [
+      { ClaimType: 'OAuthClientId', ClaimValue: clientId, ProviderAuthenticationScheme: 'Strongroom' },
+    ],
   });
-  if (!role.ok) throw new Error(`creating the benchmark's bearer role answered ${role.status}`);
   const response = await fetch(`${api.baseUrl}/strongroom/oauth/token`, {
     method: 'POST',
     headers: {
@@ -207,4 +318,31 @@ async function benchToken(api: ApiClient, runTag: string): Promise<string> {
   const answer = (await response.json()) as { access_token?: string };
   if (answer.access_token === undefined) throw new Error(`the token endpoint answered ${response.status}`);
   return answer.access_token;
+}
+
+interface RoleClaim {
+  ClaimType: 'User' | 'OAuthClientId';
+  ClaimValue: string;
+  ProviderAuthenticationScheme: string;
+}
+
+/** A role in the Global permission set granting `permissions` to whoever its claims name. */
+async function createGlobalRole(
+  api: ApiClient,
+  role: { name: string; description: string; permissions: string[]; claims: RoleClaim[] },
+): Promise<void> {
+  const sets = (await api.expectOk('GET', '/KeyfactorAPI/PermissionSets')) as { Id: string; Name: string }[];
+  // Claims are a v2 field of a role, so this one call asks for version 2.
+  const response = await fetch(`${api.baseUrl}/KeyfactorAPI/Security/Roles`, {
+    method: 'POST',
+    headers: { ...api.headers, 'x-keyfactor-api-version': '2', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      Name: role.name,
+      Description: role.description,
+      PermissionSetId: sets.find((set) => set.Name === 'Global')?.Id,
+      Permissions: role.permissions,
+      Claims: role.claims.map((claim) => ({ ...claim, Description: '' })),
+    }),
+  });
+  if (!response.ok) throw new Error(`creating the benchmark's role ${role.name} answered ${response.status}`);
 }

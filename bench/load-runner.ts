@@ -3,6 +3,8 @@ import type { AutocannonRequest } from 'autocannon';
 import { readProcessCpuMicros } from './server-process.js';
 
 export interface LoadRequest {
+  /** Replaces the scenario's method, for scenarios that mix reads and writes. */
+  method?: 'GET' | 'PUT' | 'POST';
   path: string;
   body?: string;
   /** Replaces the run's headers of the same name (a bearer token instead of Basic). */
@@ -10,6 +12,7 @@ export interface LoadRequest {
 }
 
 export interface LoadScenario {
+  /** Every request's method, unless the request names its own. */
   method: 'GET' | 'PUT' | 'POST';
   /** Called once per request, so every request may carry a different path or body. */
   next(): LoadRequest;
@@ -89,6 +92,7 @@ async function drive(
     headers,
     setupRequest(outgoing) {
       const next = scenario.next();
+      if (next.method !== undefined) outgoing.method = next.method;
       outgoing.path = next.path;
       if (next.body !== undefined) outgoing.body = next.body;
       if (next.headers !== undefined) outgoing.headers = { ...outgoing.headers, ...next.headers };

@@ -6,10 +6,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApiClient, keyfactorHeaders } from './api-client.js';
+import type { NamedResult } from './bench-compare.js';
+import { formatComparison, readResultFile } from './bench-compare.js';
 import { createBenchDatabase } from './bench-database.js';
 import type { BenchResult, MachineDescription, ScenarioResult } from './bench-report.js';
 import { formatMarkdown } from './bench-report.js';
-import { strongroomScenarios } from './bench-scenarios.js';
+import { mixedUsersScenario, strongroomScenarios } from './bench-scenarios.js';
 import { evaluateTargets } from './bench-targets.js';
 import type { ScenarioDefinition } from './bench-scenarios.js';
 import type { SeededData } from './entry-seeder.js';
@@ -24,6 +26,7 @@ const usage = `npm run bench -- [options]
 
   --entries N       local entries to seed (default 100000; 2000 with --quick)
   --providers N     LocalDB providers to spread them over (default 10)
+  --users N         distinct local users of the mixed scenario (default 1000; 100 with --quick)
   --connections N   concurrent connections per scenario (default 50)
   --duration S      seconds measured per scenario (default 10; 2 with --quick)
   --warmup S        seconds of unmeasured load before each (default 2; 0.5 with --quick)
@@ -31,6 +34,10 @@ const usage = `npm run bench -- [options]
   --profile         run each Strongroom scenario on its own server under --cpu-prof and summarize
                     (from the TypeScript sources, so the profile names files and packages)
   --log-level L     the server's STRONGROOM_LOG_LEVEL (default info, as shipped)
+  --compare FILE    print each scenario's figures beside those in FILE, an earlier results JSON (e.g.
+                    bench/results/sqlite-100000.json), on the console and in latest.md
+  --against FILE    with --compare OLD: compare OLD with FILE, another results JSON, without running
+                    anything (nothing is written)
 
 SQLite in a temporary directory by default. With STRONGROOM_DATABASE_URL=postgres://… set, a fresh
 database is created on that server for the run and dropped afterwards.`;
@@ -39,12 +46,15 @@ const { values: flags } = parseArgs({
   options: {
     entries: { type: 'string' },
     providers: { type: 'string' },
+    users: { type: 'string' },
     connections: { type: 'string' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'log-level': { type: 'string' },
+    compare: { type: 'string' },
+    against: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -53,13 +63,32 @@ if (flags.help) {
   process.exit(0);
 }
 
+function failUsage(message: string): never {
+  process.stderr.write(`${message}\n\n${usage}\n`);
+  process.exit(2);
+}
+
+function readResultOrExit(path: string): NamedResult {
+  try {
+    return { name: path, result: readResultFile(path) };
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+if (flags.against !== undefined && flags.compare === undefined) failUsage('--against needs --compare OLD');
+// Read before anything runs, so a wrong path fails at once rather than after the whole run.
+const earlierResult = flags.compare === undefined ? undefined : readResultOrExit(flags.compare);
+if (earlierResult !== undefined && flags.against !== undefined) {
+  process.stdout.write(formatComparison(earlierResult, readResultOrExit(flags.against)));
+  process.exit(0);
+}
+
 function numberFlag(name: string, text: string | undefined, fallback: number, min: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < min) {
-    process.stderr.write(`--${name} must be a number of at least ${min}\n\n${usage}\n`);
-    process.exit(2);
-  }
+  if (!Number.isFinite(value) || value < min) failUsage(`--${name} must be a number of at least ${min}`);
   return value;
 }
 
@@ -67,6 +96,7 @@ const quick = flags.quick;
 const settings = {
   entries: Math.floor(numberFlag('entries', flags.entries, quick ? 2000 : 100_000, 0)),
   providers: Math.floor(numberFlag('providers', flags.providers, 10, 1)),
+  users: Math.floor(numberFlag('users', flags.users, quick ? 100 : 1000, 0)),
   connections: Math.floor(numberFlag('connections', flags.connections, 50, 1)),
   durationSeconds: numberFlag('duration', flags.duration, quick ? 2 : 10, 1),
   warmupSeconds: numberFlag('warmup', flags.warmup, quick ? 0.5 : 2, 0),
@@ -86,6 +116,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const strongroomLaunch = buildStrongroom(projectRoot);
 const database = await createBenchDatabase(join(runDir, 'data'), process.env.STRONGROOM_DATABASE_URL);
 const running = new Set<ServerProcess>();
+const scenarios: readonly ScenarioDefinition[] = [
+  ...strongroomScenarios,
+  mixedUsersScenario({
+    users: settings.users,
+    loadSeconds: settings.warmupSeconds + settings.durationSeconds,
+    log,
+  }),
+];
 
 /**
  * Builds the server as `npm start` does and returns the arguments its start script gives node, without the
@@ -206,11 +244,12 @@ async function measureScenario(
 ): Promise<{ result: ScenarioResult; window?: MonotonicWindow }> {
   const { id, title, kind } = scenario;
   const api = createApiClient(server.baseUrl, credentials);
+  log(`  ${title}`);
   const load = await scenario.prepare(api, data, runTag);
   if ('skipped' in load) {
+    log(`    skipped: ${load.skipped}`);
     return { result: { id, title, kind, skipped: load.skipped, serverMemory: server.memory() } };
   }
-  log(`  ${title}`);
   const { figures, window } = await runLoad(
     { ...loadSettings(server, api.headers), databasePids: () => database.backendPids() },
     load,
@@ -277,7 +316,7 @@ async function run(): Promise<BenchResult> {
   const measured: ScenarioResult[] = [];
   const profileSummaries: string[] = [];
   if (!settings.profiled) {
-    for (const scenario of strongroomScenarios) {
+    for (const scenario of scenarios) {
       measured.push((await measureScenario(first, scenario, seeded)).result);
     }
     noteMemory(first);
@@ -286,7 +325,7 @@ async function run(): Promise<BenchResult> {
     // A profile covers a process's whole life, so each scenario gets a process of its own.
     noteMemory(first);
     await stop(first);
-    for (const scenario of strongroomScenarios) {
+    for (const scenario of scenarios) {
       const profileDir = join(resultsDir, 'profiles', `${database.dialect}-${scenario.id}`);
       rmSync(profileDir, { recursive: true, force: true });
       const server = await startStrongroom(`profile-${scenario.id}`, profileDir);
@@ -368,7 +407,9 @@ async function run(): Promise<BenchResult> {
 
 try {
   const result = await run();
-  const markdown = formatMarkdown(result);
+  const comparison =
+    earlierResult === undefined ? '' : `\n${formatComparison(earlierResult, { name: 'this run', result })}`;
+  const markdown = `${formatMarkdown(result)}${comparison}`;
   mkdirSync(resultsDir, { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
   writeFileSync(join(resultsDir, 'latest.json'), json);
