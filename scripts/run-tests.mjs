@@ -1,4 +1,4 @@
-// Runs every *.test.ts under src/ and test/ with Node's own test runner. Node 20's --test does not
+// Runs every *.test.ts under src/, bench/ and test/ with Node's own test runner. Node 20's --test does not
 // expand globs itself, so the file list is gathered here. The durability tests (test/durability: real server
 // processes killed and restarted, several nodes, a database failover) are slow and run on their own with
 // `--durability` (`npm run test:durability`), one file at a time.
@@ -26,7 +26,7 @@ const files =
     ? requested.flatMap((path) => (statSync(path).isDirectory() ? collectTests(path) : [path]))
     : durability
       ? collectTests(join('test', 'durability')).sort()
-      : ['src', 'test'].flatMap((directory) => collectTests(directory, slowSuites)).sort();
+      : ['src', 'bench', 'test'].flatMap((directory) => collectTests(directory, slowSuites)).sort();
 // Built once here rather than by each test file that serves the portal, which would race when run in parallel.
 await buildPortal();
 const result = spawnSync(
