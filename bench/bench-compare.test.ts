@@ -7,7 +7,7 @@ import { formatComparison, readResultFile } from './bench-compare.js';
 import type { BenchResult, ScenarioResult } from './bench-report.js';
 import type { LoadFigures } from './load-runner.js';
 
-function figures(requestsPerSecond: number, cpu: number, databaseCpu = 0): LoadFigures {
+function figures(requestsPerSecond: number, cpu: number, databaseCpu = 0, statements?: number): LoadFigures {
   return {
     requests: requestsPerSecond * 10,
     requestsPerSecond,
@@ -16,6 +16,7 @@ function figures(requestsPerSecond: number, cpu: number, databaseCpu = 0): LoadF
     latencyMaxMs: 30,
     serverCpuMicrosPerRequest: cpu,
     databaseCpuMicrosPerRequest: databaseCpu,
+    ...(statements === undefined ? {} : { databaseStatementsPerRequest: statements }),
     non2xx: 0,
     errors: 0,
     statusCodes: {},
@@ -69,13 +70,16 @@ const tableRows = (text: string) => text.split('\n').filter((line) => line.start
 
 test('each figure of a scenario both runs have is shown then → now with the change as a ratio', () => {
   const text = formatComparison(
-    { name: 'old.json', result: run([scenario('health', figures(8000, 407), 0.4)]) },
-    { name: 'this run', result: run([scenario('health', figures(12_000, 210), 0.6)]) },
+    { name: 'old.json', result: run([scenario('health', figures(8000, 407, 0, 2), 0.4)]) },
+    { name: 'this run', result: run([scenario('health', figures(12_000, 210, 0, 1), 0.6)]) },
   );
   assert.deepEqual(tableRows(text), [
-    '| title of health | 8,000 → 12,000 (1.50×) | 0.40 → 0.60 (1.50×) | 10.00 → 10.00 (1.00×) | 407 → 210 (0.52×) |',
+    '| title of health | 8,000 → 12,000 (1.50×) | 0.40 → 0.60 (1.50×) | 10.00 → 10.00 (1.00×) | 407 → 210 (0.52×) | 2.00 → 1.00 (0.50×) |',
   ]);
-  assert.match(text, /\| scenario \| req\/s \| × baseline \| p99 ms \| server CPU µs\/req \|\n/);
+  assert.match(
+    text,
+    /\| scenario \| req\/s \| × baseline \| p99 ms \| server CPU µs\/req \| statements\/req \|\n/,
+  );
   assert.doesNotMatch(text, /PostgreSQL/);
   assert.doesNotMatch(text, /differ/);
 });
@@ -117,8 +121,8 @@ test('PostgreSQL CPU is a column when either run is on PostgreSQL, and blank for
       result: run([scenario('put', figures(600, 1300, 1000))], { dialect: 'postgres' }),
     },
   );
-  assert.match(text, /\| server CPU µs\/req \| PostgreSQL CPU µs\/req \|\n/);
-  assert.match(tableRows(text)[0] ?? '', /\| 520 → 1,300 \(2\.50×\) \| – → 1,000 \|$/);
+  assert.match(text, /\| server CPU µs\/req \| PostgreSQL CPU µs\/req \| statements\/req \|\n/);
+  assert.match(tableRows(text)[0] ?? '', /\| 520 → 1,300 \(2\.50×\) \| – → 1,000 \| – → – \|$/);
   assert.match(text, /The runs differ in database \(sqlite → postgres\)/);
 });
 

@@ -26,6 +26,11 @@ const sharedFigures: Figure[] = [
     format: wholeNumber,
   },
 ];
+const statementsFigure: Figure = {
+  heading: 'statements/req',
+  read: (scenario) => scenario.figures?.databaseStatementsPerRequest,
+  format: twoDecimals,
+};
 const databaseFigure: Figure = {
   heading: 'PostgreSQL CPU µs/req',
   // SQLite runs inside the server, whose CPU time already includes it.
@@ -62,7 +67,7 @@ export function readResultFile(path: string): BenchResult {
  */
 export function formatComparison(earlier: NamedResult, later: NamedResult): string {
   const showsDatabase = [earlier, later].some(({ result }) => result.settings.dialect === 'postgres');
-  const figures = showsDatabase ? [...sharedFigures, databaseFigure] : sharedFigures;
+  const figures = [...sharedFigures, ...(showsDatabase ? [databaseFigure] : []), statementsFigure];
   const lines = [
     `Compared with ${earlier.name} (${describeRun(earlier.result)}); now ${later.name} (${describeRun(later.result)}). Each cell is then → now (now ÷ then).`,
     '',

@@ -79,19 +79,19 @@ export function formatMarkdown(result: BenchResult): string {
   // PostgreSQL works in processes of its own, so its CPU time is shown beside the server's.
   const showDatabaseCpu = settings.dialect === 'postgres';
   lines.push(
-    `| scenario | req/s | × baseline | p50 ms | p99 ms | server CPU µs/req |${showDatabaseCpu ? ' PostgreSQL CPU µs/req |' : ''} non-2xx | errors |`,
-    `|---|--:|--:|--:|--:|--:|${showDatabaseCpu ? '--:|' : ''}--:|--:|`,
+    `| scenario | req/s | × baseline | p50 ms | p99 ms | server CPU µs/req |${showDatabaseCpu ? ' PostgreSQL CPU µs/req |' : ''} statements/req | non-2xx | errors |`,
+    `|---|--:|--:|--:|--:|--:|${showDatabaseCpu ? '--:|' : ''}--:|--:|--:|`,
   );
   for (const scenario of result.scenarios) {
     const figures = scenario.figures;
     if (figures === undefined) {
       lines.push(
-        `| ${scenario.title} | skipped: ${scenario.skipped ?? ''} | | | | |${showDatabaseCpu ? ' |' : ''} | |`,
+        `| ${scenario.title} | skipped: ${scenario.skipped ?? ''} | | | | |${showDatabaseCpu ? ' |' : ''} | | |`,
       );
       continue;
     }
     lines.push(
-      `| ${scenario.title} | ${Math.round(figures.requestsPerSecond).toLocaleString('en-US')} | ${scenario.ratio?.toFixed(2) ?? ''} | ${figures.latencyP50Ms.toFixed(2)} | ${figures.latencyP99Ms.toFixed(2)} | ${figures.serverCpuMicrosPerRequest?.toFixed(0) ?? ''} |${showDatabaseCpu ? ` ${figures.databaseCpuMicrosPerRequest?.toFixed(0) ?? ''} |` : ''} ${figures.non2xx} | ${figures.errors} |`,
+      `| ${scenario.title} | ${Math.round(figures.requestsPerSecond).toLocaleString('en-US')} | ${scenario.ratio?.toFixed(2) ?? ''} | ${figures.latencyP50Ms.toFixed(2)} | ${figures.latencyP99Ms.toFixed(2)} | ${figures.serverCpuMicrosPerRequest?.toFixed(0) ?? ''} |${showDatabaseCpu ? ` ${figures.databaseCpuMicrosPerRequest?.toFixed(0) ?? ''} |` : ''} ${figures.databaseStatementsPerRequest?.toFixed(2) ?? ''} | ${figures.non2xx} | ${figures.errors} |`,
     );
   }
   lines.push(

@@ -29,6 +29,8 @@ export interface LoadSettings {
   serverPid?: number;
   /** Database processes serving it (PostgreSQL backends on this machine), reported the same way. */
   databasePids?: () => Promise<number[]>;
+  /** The server's count of statements sent to its database so far (its metrics), when it reports one. */
+  databaseStatements?: () => Promise<number | undefined>;
 }
 
 export interface LoadFigures {
@@ -44,6 +46,11 @@ export interface LoadFigures {
   serverCpuMicrosPerRequest: number | undefined;
   /** The same for the database's own processes, when they run on this machine; 0 for SQLite. */
   databaseCpuMicrosPerRequest: number | undefined;
+  /**
+   * Statements the server sent to its database per request, background work (the audit sealer) included;
+   * on PostgreSQL each is a round trip.
+   */
+  databaseStatementsPerRequest?: number | undefined;
   non2xx: number;
   errors: number;
   statusCodes: Record<string, number>;
@@ -115,7 +122,9 @@ async function drive(
   // Backends are read once the load has opened its connections, so the pool's are among them.
   const databasePids = (await settings.databasePids?.()) ?? [];
   const databaseCpuBefore = totalCpuMicros(databasePids);
+  const statementsBefore = await settings.databaseStatements?.();
   const result = await instance;
+  const statementsAfter = await settings.databaseStatements?.();
   const cpuMicros =
     settings.serverPid === undefined || cpuBefore === undefined
       ? undefined
@@ -136,6 +145,10 @@ async function drive(
       settings.databasePids === undefined || result.requests.total === 0
         ? undefined
         : databaseCpuMicros / result.requests.total,
+    databaseStatementsPerRequest:
+      statementsBefore === undefined || statementsAfter === undefined || result.requests.total === 0
+        ? undefined
+        : (statementsAfter - statementsBefore) / result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors,
     statusCodes,

@@ -225,10 +225,20 @@ async function measureBaseline(purpose: string, commitDir?: string): Promise<Loa
   }
 }
 
+/** The server's own count of database statements, from its metrics; undefined where it reports none. */
+async function databaseStatementCount(baseUrl: string): Promise<number | undefined> {
+  const response = await fetch(`${baseUrl}/metrics`, { headers: keyfactorHeaders(credentials) });
+  const text = await response.text();
+  if (response.status !== 200) return undefined;
+  const line = /^strongroom_database_statements_total (\d+)$/m.exec(text);
+  return line?.[1] === undefined ? undefined : Number(line[1]);
+}
+
 function loadSettings(server: ServerProcess, headers: Record<string, string>): LoadSettings {
   return {
     baseUrl: server.baseUrl,
     serverPid: server.pid,
+    databaseStatements: () => databaseStatementCount(server.baseUrl),
     connections: settings.connections,
     durationSeconds: settings.durationSeconds,
     warmupSeconds: settings.warmupSeconds,
