@@ -8,8 +8,10 @@ import Type from 'typebox';
 import type {
   FastifyBaseLogger,
   FastifyReply,
+  FastifyRequest,
   FastifySchema,
   FastifyInstance,
+  HookHandlerDoneFunction,
   FastifyServerOptions,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
@@ -28,10 +30,12 @@ import type { DeniedRequestAuditor } from '../modules/audit/denied-request-audit
 import { answerClientError } from './client-error.js';
 import { deniedRequestListener } from './denied-request-listener.js';
 import { registerJsonBodyParser, rejectNulCharacters, requireBody } from './request-body.js';
+import type { JsonSchema } from './request-normalizer.js';
 import { normalizeQuery, normalizeToSchema } from './request-normalizer.js';
 import type { MetricsRecorder } from './metrics-recorder.js';
 import { loggableUrl } from './loggable-url.js';
-import { isAllowed } from './route-access.js';
+import type { RouteAccess } from './route-access.js';
+import { isAllowed, publicAccess } from './route-access.js';
 import { serializerCompiler } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
@@ -132,20 +136,12 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('actor', undefined);
   app.decorateRequest('apiVersion', 1);
+  app.decorateRequest('routeTemplate', undefined);
   registerErrorHandling(
     app,
     options.deniedRequests === undefined ? undefined : deniedRequestListener(options.deniedRequests),
   );
   registerJsonBodyParser(app, options.bodyLimitBytes);
-
-  // A route without a declared access rule is a security hole waiting to happen; refuse to start instead.
-  app.addHook('onRoute', (route) => {
-    const access = (route.config as { access?: unknown } | undefined)?.access;
-    const isFrameworkRoute = route.url.startsWith('/KeyfactorAPI/swagger');
-    if (access === undefined && !isFrameworkRoute) {
-      throw new Error(`Route ${route.method.toString()} ${route.url} declares no access rule`);
-    }
-  });
 
   // Set when closing starts: requests that still arrive on an open keep-alive connection are turned away
   // (with the connection) so the client retries on a node that is staying, while those in flight finish.
@@ -155,23 +151,34 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     done();
   });
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (isClosing) {
-      void reply.header('connection', 'close');
-      throw new AppError('unavailable', 'This server is shutting down; send the request again');
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!isClosing) {
+      done();
+      return;
     }
-    const access = request.routeOptions.config.access ?? { kind: 'public' };
-    if (access.kind === 'public') return;
-    request.actor = await authenticateCaller(options, request.headers);
-    if (isKeyfactorPath(request.url)) {
-      requireRequestedWith(request.headers['x-keyfactor-requested-with']);
-      request.apiVersion = parseApiVersion(request.headers['x-keyfactor-api-version']);
+    void reply.header('connection', 'close');
+    done(new AppError('unavailable', 'This server is shutting down; send the request again'));
+  });
+
+  /**
+   * Each route gets its own access and input hooks, made once from what it declares, so no request looks its
+   * route's options up again (Fastify builds that object anew on every read). A route without a declared
+   * access rule is a security hole waiting to happen: the server refuses to start instead.
+   */
+  app.addHook('onRoute', (route) => {
+    const declared = (route.config as { access?: RouteAccess } | undefined)?.access;
+    const isFrameworkRoute = route.url.startsWith('/KeyfactorAPI/swagger');
+    if (declared === undefined && !isFrameworkRoute) {
+      throw new Error(`Route ${route.method.toString()} ${route.url} declares no access rule`);
     }
-    if (!isAllowed(request.actor, access)) {
-      throw new AppError('forbidden', 'You do not have the permission this operation requires', {
-        missingPermission: access.kind === 'permission' ? access.permission : undefined,
-      });
-    }
+    route.onRequest = [
+      accessHook(options, route.url, declared ?? publicAccess),
+      ...hookList(route.onRequest),
+    ] as typeof route.onRequest;
+    route.preValidation = [
+      inputHook(route.schema),
+      ...hookList(route.preValidation),
+    ] as typeof route.preValidation;
   });
 
   // The access line names only the fields below (the URL without credential values), so it skips redaction,
@@ -181,7 +188,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
     // The route template, never the URL: a request no route matched has none and shares one label value.
     metrics?.requestAnswered(
       request.method,
-      request.routeOptions.url,
+      request.routeTemplate,
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
@@ -197,21 +204,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
       'request completed',
     );
     done();
-  });
-
-  app.addHook('preValidation', async (request) => {
-    rejectNulCharacters(request.params, 'path');
-    rejectNulCharacters(request.query, 'query string');
-    rejectNulCharacters(request.body, 'request body');
-    requireBody(request);
-    const schema = request.routeOptions.schema;
-    if (schema === undefined) return;
-    if (schema.body !== undefined && request.body !== undefined) {
-      request.body = normalizeToSchema(request.body, schema.body as never);
-    }
-    if (schema.querystring !== undefined) {
-      request.query = normalizeQuery(request.query as Record<string, unknown>, schema.querystring as never);
-    }
   });
 
   await app.register(fastifySwagger, {
@@ -242,6 +234,61 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
 
   for (const register of options.registrars) register(app);
   return app;
+}
+
+type RouteHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
+
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
+}
+
+/** Who may call the route: authenticates the caller (unless the route is public) and checks the permission. */
+function accessHook(options: HttpOptions, routeTemplate: string, access: RouteAccess) {
+  const checksKeyfactorHeaders = isKeyfactorPath(routeTemplate);
+  return async (request: FastifyRequest): Promise<void> => {
+    request.routeTemplate = routeTemplate;
+    if (access.kind === 'public') return;
+    const actor = await authenticateCaller(options, request.headers);
+    request.actor = actor;
+    if (checksKeyfactorHeaders) {
+      requireRequestedWith(request.headers['x-keyfactor-requested-with']);
+      request.apiVersion = parseApiVersion(request.headers['x-keyfactor-api-version']);
+    }
+    if (!isAllowed(actor, access)) {
+      throw new AppError('forbidden', 'You do not have the permission this operation requires', {
+        missingPermission: access.kind === 'permission' ? access.permission : undefined,
+      });
+    }
+  };
+}
+
+/**
+ * What every input goes through before the route's schema sees it: NUL characters are refused, a declared
+ * body is required, and names are matched to the schema's case (see request-normalizer.ts). Synchronous, so
+ * it costs no promise.
+ */
+function inputHook(schema: FastifySchema | undefined): RouteHook {
+  const bodySchema = schema?.body as JsonSchema | undefined;
+  const querySchema = schema?.querystring as JsonSchema | undefined;
+  return (request, _reply, done) => {
+    try {
+      rejectNulCharacters(request.params, 'path');
+      rejectNulCharacters(request.query, 'query string');
+      rejectNulCharacters(request.body, 'request body');
+      requireBody(bodySchema, request.body);
+      if (bodySchema !== undefined && request.body !== undefined) {
+        request.body = normalizeToSchema(request.body, bodySchema);
+      }
+      if (querySchema !== undefined) {
+        request.query = normalizeQuery(request.query as Record<string, unknown>, querySchema);
+      }
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done();
+  };
 }
 
 function answerMalformedUrl(_error: unknown, _request: unknown, reply: FastifyReply): void {

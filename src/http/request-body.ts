@@ -127,8 +127,8 @@ export function jsonDepth(text: string): number {
 }
 
 /** A route that declares a body schema needs a body; saying so beats "must be of type object". */
-export function requireBody(request: FastifyRequest): void {
-  if (request.routeOptions.schema?.body !== undefined && request.body === undefined) {
+export function requireBody(bodySchema: unknown, body: unknown): void {
+  if (bodySchema !== undefined && body === undefined) {
     throw new AppError('validation', 'The request body is required');
   }
 }

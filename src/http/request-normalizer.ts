@@ -7,7 +7,7 @@ import { AppError } from '../errors/app-error.js';
  * rewrites an incoming value into the exact shape of the route's schema before validation runs, so the
  * schema stays the single source of truth.
  */
-type JsonSchema = {
+export type JsonSchema = {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;

@@ -29,6 +29,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | undefined;
     apiVersion: 1 | 2;
+    /** The matched route's path template, for metrics; undefined when no route matched. */
+    routeTemplate: string | undefined;
   }
 }
 
