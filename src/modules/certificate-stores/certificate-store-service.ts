@@ -531,7 +531,9 @@ export function createCertificateStoreService(dependencies: {
         );
       }
       const input = parseSecretInput(newPassword, 'NewPassword');
-      const existing = await findStoreSecret(storage.db, id, passwordSecretKey);
+      // The password's row is keyed by the store alone, so only clearing it needs to know whether it exists.
+      const existing =
+        input.kind === 'none' ? await findStoreSecret(storage.db, id, passwordSecretKey) : undefined;
       const write = await secrets.prepare(actor, {
         storeId: id,
         secretKey: passwordSecretKey,
