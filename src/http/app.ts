@@ -166,7 +166,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<ApiInstance> {
    * access rule is a security hole waiting to happen: the server refuses to start instead.
    */
   app.addHook('onRoute', (route) => {
-    const declared = (route.config as { access?: RouteAccess } | undefined)?.access;
+    const declared = route.config?.access;
     const isFrameworkRoute = route.url.startsWith('/KeyfactorAPI/swagger');
     if (declared === undefined && !isFrameworkRoute) {
       throw new Error(`Route ${route.method.toString()} ${route.url} declares no access rule`);
