@@ -46,6 +46,12 @@ export interface Storage {
    * an update. Undefined on SQLite, whose ids come only from inserting and whose statements cost no round trip.
    */
   drawIds(executor: Kysely<Database>, table: SequencedTable, count: number): Promise<number[] | undefined>;
+  /**
+   * Whether one statement may make several changes (PostgreSQL's data-modifying `with`), so a write and its
+   * audit entry cost one round trip and commit on their own. SQLite has no such statements and needs none:
+   * its statements cost no round trip.
+   */
+  readonly combinesChanges: boolean;
   close(): Promise<void>;
 }
 
@@ -178,6 +184,7 @@ function buildStorage(
     },
     poolUse: parts.poolUse,
     drawIds: parts.drawIds,
+    combinesChanges: dialect === 'postgres',
     async close() {
       await committer?.settled();
       await db.destroy();

@@ -541,6 +541,39 @@ describeEachDialect('local PAM entries', (server) => {
     assert.equal(await valueOf('pruned'), 'value-2');
   });
 
+  test('concurrent updates of one entry all land, each as its own version with its own audit entry', async () => {
+    await create('contended', 'value-0');
+    const updates = 12;
+    const statuses = await Promise.all(
+      Array.from({ length: updates }, async (_, index) => {
+        const response = await server().request('PUT', entries(), {
+          body: { SecretName: 'contended', SecretValue: `value-${index + 1}`, Description: `d${index}` },
+        });
+        return response.status;
+      }),
+    );
+    assert.deepEqual(new Set(statuses), new Set([200]));
+    const versions = (await server().request('GET', `${history('contended')}/versions`)).body as {
+      Version: number;
+    }[];
+    assert.deepEqual(
+      versions.map((version) => version.Version),
+      Array.from({ length: 11 }, (_, index) => updates + 1 - index),
+    );
+    const audit = await server()
+      .server.storage.db.selectFrom('audit_log')
+      .select('message')
+      .where('category', '=', 2103)
+      .where('operation', '=', 2)
+      .where('audit_identifier', '=', 'contended')
+      .execute();
+    const recordedVersions = audit.map((entry) => (JSON.parse(entry.message) as { version: number }).version);
+    assert.deepEqual(
+      recordedVersions.sort((a, b) => a - b),
+      Array.from({ length: updates }, (_, index) => index + 2),
+    );
+  });
+
   test('the reference resolver describes providers for the certificate-stores area', async () => {
     const { db } = server().server.storage;
     const local = await resolver.describeProvider(db, localId);

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Selectable, SqlBool } from 'kysely';
+import type { RawBuilder, Selectable, SqlBool } from 'kysely';
 import type { AuditLogTable } from '../../storage/database-schema.js';
 import type { ListRequest, ListSpec } from '../../storage/list-query.js';
 import { applyListRequest } from '../../storage/list-query.js';
@@ -112,15 +112,34 @@ export async function setRecordMac(tx: DatabaseTransaction, id: number, mac: str
   await tx.updateTable('audit_log').set({ record_mac: mac }).where('id', '=', id).execute();
 }
 
+export type SignedAuditEntry = RecordedAuditFields & { recordMac: string };
+
 /** Inserts an entry under an id drawn ahead, with its record MAC, in one statement. */
 export async function insertSignedAuditEntry(
   tx: DatabaseTransaction,
-  fields: RecordedAuditFields & { recordMac: string },
+  fields: SignedAuditEntry,
 ): Promise<void> {
   await tx
     .insertInto('audit_log')
     .values({ id: fields.id, ...auditRow(fields), record_mac: fields.recordMac })
     .execute();
+}
+
+/**
+ * The insert of a signed entry as a part of a larger statement (PostgreSQL's data-modifying `with`): one row
+ * is written for each row `source` yields, so the entry exists exactly when the change it records happened.
+ * The casts give the values their columns' types, which a `select` list does not infer.
+ */
+export function signedAuditInsertFrom(source: string, entry: SignedAuditEntry): RawBuilder<unknown> {
+  const row = auditRow(entry);
+  return sql`insert into audit_log (id, timestamp, category, operation, level, user_name, entity_type,
+      audit_identifier, immutable_identifier, outcome, message, record_mac)
+    select cast(${entry.id} as integer), cast(${row.timestamp} as text), cast(${row.category} as integer),
+      cast(${row.operation} as integer), cast(${row.level} as integer), cast(${row.user_name} as text),
+      cast(${row.entity_type} as text), cast(${row.audit_identifier} as text),
+      cast(${row.immutable_identifier} as text), cast(${row.outcome} as text), cast(${row.message} as text),
+      cast(${entry.recordMac} as text)
+    from ${sql.table(source)}`;
 }
 
 export async function hasPendingEntries(db: DatabaseExecutor): Promise<boolean> {

@@ -1,7 +1,9 @@
-import type { DatabaseTransaction } from '../../storage/storage.js';
+import type { DatabaseExecutor, DatabaseTransaction } from '../../storage/storage.js';
 import type { AuditCategoryName, AuditLevelName, AuditOperationName } from './audit-catalog.js';
 import { auditCategories, auditLevels, auditOperations } from './audit-catalog.js';
+import type { RecordedAuditFields } from './audit-chain.js';
 import { recordMac } from './audit-chain.js';
+import type { SignedAuditEntry } from './audit-repository.js';
 import { insertAuditEntry, insertSignedAuditEntry, setRecordMac } from './audit-repository.js';
 
 export interface AuditEvent {
@@ -22,6 +24,14 @@ export interface AuditEvent {
 
 export interface AuditWriter {
   record(tx: DatabaseTransaction, event: AuditEvent): Promise<void>;
+  /**
+   * Signs an entry under an id drawn ahead, for a change that writes it in the same statement
+   * (`signedAuditInsertFrom`); the caller reports the commit with `recorded`. Undefined where ids cannot be
+   * drawn ahead (SQLite): the change then runs in a transaction that calls `record`.
+   */
+  sign(db: DatabaseExecutor, event: AuditEvent): Promise<SignedAuditEntry | undefined>;
+  /** An entry from `sign` was committed. */
+  recorded(): void;
 }
 
 /** Bounds for what an entry stores, so one oversized name or detail cannot bloat every later read. */
@@ -48,45 +58,59 @@ export function createAuditWriter(options: {
    * Draws ids ahead through the transaction (`Storage.drawIds`), so an entry is one insert that already
    * carries its MAC; where it gives none (SQLite, or left out) the entry is inserted and then signed.
    */
-  drawIds?: (tx: DatabaseTransaction, count: number) => Promise<number[] | undefined>;
+  drawIds?: (executor: DatabaseExecutor, count: number) => Promise<number[] | undefined>;
 }): AuditWriter {
   const { drawIds } = options;
   const drawnIds: number[] = [];
   let canDraw = drawIds !== undefined;
 
-  async function drawnId(tx: DatabaseTransaction): Promise<number | undefined> {
+  async function drawnId(executor: DatabaseExecutor): Promise<number | undefined> {
     if (drawnIds.length === 0 && canDraw && drawIds !== undefined) {
-      const ids = await drawIds(tx, idsDrawnAtOnce);
+      const ids = await drawIds(executor, idsDrawnAtOnce);
       if (ids === undefined) canDraw = false;
       else drawnIds.push(...ids);
     }
     return drawnIds.shift();
   }
 
+  function fieldsOf(event: AuditEvent): Omit<RecordedAuditFields, 'id'> {
+    const outcome = event.outcome ?? 'Success';
+    return {
+      timestamp: options.now().toISOString(),
+      category: auditCategories[event.category],
+      operation: auditOperations[event.operation],
+      level: auditLevels[event.level ?? (outcome === 'Failure' ? 'Warning' : 'Information')],
+      userName: bounded(event.actor, maxTextLength),
+      entityType: bounded(event.entityType, maxTextLength),
+      auditIdentifier: bounded(event.auditIdentifier, maxTextLength),
+      immutableIdentifier: bounded(event.immutableIdentifier, maxTextLength),
+      outcome,
+      message: bounded(JSON.stringify(event.details ?? {}), maxMessageLength),
+    };
+  }
+
+  async function sign(db: DatabaseExecutor, event: AuditEvent): Promise<SignedAuditEntry | undefined> {
+    const id = await drawnId(db);
+    if (id === undefined) return undefined;
+    const fields = { id, ...fieldsOf(event) };
+    return { ...fields, recordMac: recordMac(fields, options.macKey) };
+  }
+
+  const recorded = () => options.onRecorded?.();
+
   return {
     async record(tx, event) {
-      const outcome = event.outcome ?? 'Success';
-      const fields = {
-        timestamp: options.now().toISOString(),
-        category: auditCategories[event.category],
-        operation: auditOperations[event.operation],
-        level: auditLevels[event.level ?? (outcome === 'Failure' ? 'Warning' : 'Information')],
-        userName: bounded(event.actor, maxTextLength),
-        entityType: bounded(event.entityType, maxTextLength),
-        auditIdentifier: bounded(event.auditIdentifier, maxTextLength),
-        immutableIdentifier: bounded(event.immutableIdentifier, maxTextLength),
-        outcome,
-        message: bounded(JSON.stringify(event.details ?? {}), maxMessageLength),
-      };
-      const drawn = await drawnId(tx);
-      if (drawn === undefined) {
+      const signed = await sign(tx, event);
+      if (signed === undefined) {
+        const fields = fieldsOf(event);
         const id = await insertAuditEntry(tx, fields);
         await setRecordMac(tx, id, recordMac({ id, ...fields }, options.macKey));
       } else {
-        const signed = { id: drawn, ...fields };
-        await insertSignedAuditEntry(tx, { ...signed, recordMac: recordMac(signed, options.macKey) });
+        await insertSignedAuditEntry(tx, signed);
       }
-      options.onRecorded?.();
+      recorded();
     },
+    sign,
+    recorded,
   };
 }

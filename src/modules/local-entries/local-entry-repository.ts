@@ -1,3 +1,5 @@
+import type { RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { ListRequest, ListSpec } from '../../storage/list-query.js';
 import { applyListRequest } from '../../storage/list-query.js';
 import type { DatabaseExecutor } from '../../storage/storage.js';
@@ -114,18 +116,35 @@ export async function findEntry(
  * concurrent changes therefore never both archive the same version. The lock is the one an update of the
  * row takes, so it does not hold up foreign-key checks on its versions.
  */
-export async function lockEntry(
+export function lockEntry(
   db: DatabaseExecutor,
   providerId: number,
   secretName: string,
 ): Promise<LockedLocalEntry | undefined> {
-  const row = await db
+  return readEntryForChange(db, providerId, secretName, true);
+}
+
+/** Reads an entry for a change that will go ahead only if its version is still the one read. */
+export function findEntryForChange(
+  db: DatabaseExecutor,
+  providerId: number,
+  secretName: string,
+): Promise<LockedLocalEntry | undefined> {
+  return readEntryForChange(db, providerId, secretName, false);
+}
+
+async function readEntryForChange(
+  db: DatabaseExecutor,
+  providerId: number,
+  secretName: string,
+  isLocked: boolean,
+): Promise<LockedLocalEntry | undefined> {
+  const query = db
     .selectFrom('local_entries')
     .select([...metadataColumns, 'value_sealed'])
     .where('provider_id', '=', providerId)
-    .where('secret_name', '=', secretName)
-    .forNoKeyUpdate()
-    .executeTakeFirst();
+    .where('secret_name', '=', secretName);
+  const row = await (isLocked ? query.forNoKeyUpdate() : query).executeTakeFirst();
   return row === undefined ? undefined : { ...toRecord(row), valueSealed: row.value_sealed };
 }
 
@@ -157,25 +176,68 @@ export async function insertEntry(
   return toRecord(row);
 }
 
+export interface EntryChanges {
+  description: string | null;
+  valueSealed: Buffer;
+  version: number;
+  now: string;
+  actor: string;
+}
+
 /** A change of `version` makes the database archive the state it replaces (migration 005). */
 export async function updateEntry(
   db: DatabaseExecutor,
   id: number,
-  changes: { description: string | null; valueSealed: Buffer; version: number; now: string; actor: string },
+  changes: EntryChanges,
 ): Promise<LocalEntryRecord> {
   const row = await db
     .updateTable('local_entries')
-    .set({
-      description: changes.description,
-      value_sealed: changes.valueSealed,
-      version: changes.version,
-      updated_at: changes.now,
-      updated_by: changes.actor,
-    })
+    .set(entryChangeColumns(changes))
     .where('id', '=', id)
     .returning(metadataColumns)
     .executeTakeFirstOrThrow();
   return toRecord(row);
+}
+
+function entryChangeColumns(changes: EntryChanges) {
+  return {
+    description: changes.description,
+    value_sealed: changes.valueSealed,
+    version: changes.version,
+    updated_at: changes.now,
+    updated_by: changes.actor,
+  };
+}
+
+/**
+ * Changes an entry, drops versions older than the newest `kept` and writes the change's audit entry, all in one
+ * statement (`Storage.combinesChanges`), which commits on its own: a PostgreSQL write in one round trip. It
+ * goes ahead only while the entry is still at `expected.version`; undefined means another change came first.
+ * `recordedFrom` builds the audit insert from the name of the changed row's source.
+ */
+export async function updateEntryRecorded(
+  db: DatabaseExecutor,
+  expected: { id: number; version: number },
+  changes: EntryChanges,
+  kept: number,
+  recordedFrom: (source: string) => RawBuilder<unknown>,
+): Promise<LocalEntryRecord | undefined> {
+  const columns = entryChangeColumns(changes);
+  const newestDropped = newestDroppedVersion(expected.version, kept);
+  const pruned =
+    newestDropped === undefined
+      ? sql``
+      : sql`, pruned as (delete from local_entry_versions where entry_id = ${expected.id}
+          and version <= ${newestDropped} and exists (select from changed))`;
+  const { rows } = await sql<EntryRow>`with changed as (
+      update local_entries set description = ${columns.description}, value_sealed = ${columns.value_sealed},
+        version = ${columns.version}, updated_at = ${columns.updated_at}, updated_by = ${columns.updated_by}
+      where id = ${expected.id} and version = ${expected.version}
+      returning ${sql.join(metadataColumns.map((column) => sql.ref(column)))}
+    )${pruned}, recorded as (${recordedFrom('changed')})
+    select * from changed`.execute(db);
+  const row = rows[0];
+  return row === undefined ? undefined : toRecord(row);
 }
 
 export async function deleteEntry(db: DatabaseExecutor, id: number): Promise<void> {
@@ -183,17 +245,25 @@ export async function deleteEntry(db: DatabaseExecutor, id: number): Promise<voi
 }
 
 /**
+ * The newest version to drop once `changedVersion` is archived, keeping `kept`. Versions start at 1, so until
+ * an entry has had more than `kept` of them there is nothing to drop and no statement is run.
+ */
+function newestDroppedVersion(changedVersion: number, kept: number): number | undefined {
+  const newest = changedVersion - kept;
+  return newest < 1 ? undefined : newest;
+}
+
+/**
  * Drops the versions of an entry older than the newest `kept`, after a change to `changed` (the state it
- * replaced, which the database archived: migration 005). Versions start at 1, so until an entry has had more
- * than `kept` of them there is nothing to drop and no statement is run.
+ * replaced, which the database archived: migration 005).
  */
 export async function pruneEntryVersions(
   db: DatabaseExecutor,
   changed: { id: number; version: number },
   kept: number,
 ): Promise<void> {
-  const newestDropped = changed.version - kept;
-  if (newestDropped < 1) return;
+  const newestDropped = newestDroppedVersion(changed.version, kept);
+  if (newestDropped === undefined) return;
   await db
     .deleteFrom('local_entry_versions')
     .where('entry_id', '=', changed.id)

@@ -4,7 +4,7 @@ import type { ListRequest } from '../../storage/list-query.js';
 import type { DatabaseTransaction, Storage } from '../../storage/storage.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../storage/storage.js';
 import type { AuditOperationName } from '../audit/audit-catalog.js';
-import type { AuditWriter } from '../audit/audit-writer.js';
+import type { AuditEvent, AuditWriter } from '../audit/audit-writer.js';
 import type { PamAccess } from '../pam-providers/pam-provider-access.js';
 import { requireProviderAccess } from '../pam-providers/pam-provider-access.js';
 import { findProviderTypeId } from '../pam-providers/pam-provider-repository.js';
@@ -14,6 +14,7 @@ import { sealedLocations } from '../pam-providers/pam-reference.js';
 import type { Actor } from '../security/actor.js';
 import { entityTagOf, ifMatchAllows } from './local-entry-etag.js';
 import type {
+  EntryChanges,
   LocalEntryRecord,
   LocalEntrySummary,
   LocalEntryVersionRecord,
@@ -23,6 +24,7 @@ import {
   findStoresReferencingEntry,
   deleteEntry,
   findEntry,
+  findEntryForChange,
   findEntryVersion,
   insertEntry,
   listEntries,
@@ -30,7 +32,12 @@ import {
   lockEntry,
   pruneEntryVersions,
   updateEntry,
+  updateEntryRecorded,
 } from './local-entry-repository.js';
+import { signedAuditInsertFrom } from '../audit/audit-repository.js';
+
+/** How often an update made in one statement reads the entry again after another change came first. */
+const optimisticAttempts = 3;
 
 export interface LocalEntryUpdate {
   /** The name in the body; optional only when the path names the entry. */
@@ -107,6 +114,14 @@ export function createLocalEntryService(dependencies: {
     return entry;
   }
 
+  function requireIfMatch(entry: LockedLocalEntry, ifMatch: string | undefined): void {
+    if (ifMatch === undefined || ifMatchAllows(ifMatch, entityTagOf(entry))) return;
+    throw new AppError(
+      'precondition_failed',
+      `Secret '${entry.secretName}' has changed since the version named in If-Match; its current ETag is ${entityTagOf(entry)}`,
+    );
+  }
+
   const mayModify = (actor: Actor, providerId: number) =>
     mayRead(actor, providerId) && actor.permissions.has('/pam/modify/', providerId);
 
@@ -128,12 +143,7 @@ export function createLocalEntryService(dependencies: {
     const outcome = await storage.transaction(async (tx) => {
       const entry = await lockEntry(tx, providerId, secretName);
       if (entry === undefined) return { found: false as const };
-      if (ifMatch !== undefined && !ifMatchAllows(ifMatch, entityTagOf(entry))) {
-        throw new AppError(
-          'precondition_failed',
-          `Secret '${secretName}' has changed since the version named in If-Match; its current ETag is ${entityTagOf(entry)}`,
-        );
-      }
+      requireIfMatch(entry, ifMatch);
       return { found: true as const, value: await change(tx, entry) };
     });
     if (outcome.found) return outcome.value;
@@ -141,14 +151,53 @@ export function createLocalEntryService(dependencies: {
     throw entryNotFound(providerId, secretName);
   }
 
-  async function recordChange(
-    tx: DatabaseTransaction,
+  /**
+   * Where one statement can change an entry and record it (PostgreSQL), an update by a caller who may modify
+   * the provider is a read and that statement: two round trips and no transaction to open or commit. The
+   * statement goes ahead only if the entry is still at the version read; when other changes keep coming first
+   * it gives way to `changeEntry`, whose lock makes it wait its turn. Undefined leaves the update to
+   * `changeEntry`, which also gives every refusal its answer.
+   */
+  async function updateInOneStatement(
+    actor: Actor,
+    providerId: number,
+    secretName: string,
+    ifMatch: string | undefined,
+    changeOf: (entry: LockedLocalEntry) => { changes: EntryChanges; changedFields: string[] } | undefined,
+  ): Promise<LocalEntryRecord | undefined> {
+    // Keeping no versions means dropping the archive the update's own trigger writes, which no part of the
+    // same statement can see.
+    if (!storage.combinesChanges || versionsKept === 0 || !mayModify(actor, providerId)) return undefined;
+    for (let attempt = 0; attempt < optimisticAttempts; attempt += 1) {
+      const entry = await findEntryForChange(storage.db, providerId, secretName);
+      if (entry === undefined) return undefined;
+      requireIfMatch(entry, ifMatch);
+      const change = changeOf(entry);
+      if (change === undefined) return undefined;
+      const { changes, changedFields } = change;
+      const signed = await audit.sign(
+        storage.db,
+        changeEvent(actor, 'Updated', entry, { changedFields, version: changes.version }),
+      );
+      if (signed === undefined) return undefined;
+      const updated = await updateEntryRecorded(storage.db, entry, changes, versionsKept, (source) =>
+        signedAuditInsertFrom(source, signed),
+      );
+      if (updated !== undefined) {
+        audit.recorded();
+        return updated;
+      }
+    }
+    return undefined;
+  }
+
+  function changeEvent(
     actor: Actor,
     operation: AuditOperationName,
     entry: { id: number; providerId: number; secretName: string },
-    details: Record<string, unknown> = {},
-  ): Promise<void> {
-    await audit.record(tx, {
+    details: Record<string, unknown>,
+  ): AuditEvent {
+    return {
       actor: actor.username,
       category: 'LocalPamEntry',
       operation,
@@ -156,7 +205,17 @@ export function createLocalEntryService(dependencies: {
       auditIdentifier: entry.secretName,
       immutableIdentifier: String(entry.id),
       details: { providerId: entry.providerId, ...details },
-    });
+    };
+  }
+
+  async function recordChange(
+    tx: DatabaseTransaction,
+    actor: Actor,
+    operation: AuditOperationName,
+    entry: { id: number; providerId: number; secretName: string },
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await audit.record(tx, changeEvent(actor, operation, entry, details));
   }
 
   return {
@@ -226,25 +285,37 @@ export function createLocalEntryService(dependencies: {
           : cipher.seal(input.secretValue, sealedLocations.localEntry(providerId, secretName));
       // Full replace: a Description left out is cleared.
       const description = input.description ?? null;
-      return changeEntry(actor, providerId, secretName, input.ifMatch, async (tx, entry) => {
+      const changeOf = (entry: LockedLocalEntry) => {
         const changedFields = [
           ...(description === entry.description ? [] : ['Description']),
           ...(valueSealed === undefined ? [] : ['SecretValue']),
         ];
-        if (changedFields.length === 0) {
-          await recordChange(tx, actor, 'Updated', entry, { changedFields, version: entry.version });
-          return entry;
-        }
-        const updated = await updateEntry(tx, entry.id, {
+        if (changedFields.length === 0) return undefined;
+        const changes = {
           description,
           valueSealed: valueSealed ?? entry.valueSealed,
           version: entry.version + 1,
           now: now().toISOString(),
           actor: actor.username,
-        });
+        };
+        return { changes, changedFields };
+      };
+      const updated = await updateInOneStatement(actor, providerId, secretName, input.ifMatch, changeOf);
+      if (updated !== undefined) return updated;
+      return changeEntry(actor, providerId, secretName, input.ifMatch, async (tx, entry) => {
+        const change = changeOf(entry);
+        if (change === undefined) {
+          await recordChange(tx, actor, 'Updated', entry, { changedFields: [], version: entry.version });
+          return entry;
+        }
+        const { changes, changedFields } = change;
+        const updatedInTransaction = await updateEntry(tx, entry.id, changes);
         await pruneEntryVersions(tx, entry, versionsKept);
-        await recordChange(tx, actor, 'Updated', updated, { changedFields, version: updated.version });
-        return updated;
+        await recordChange(tx, actor, 'Updated', updatedInTransaction, {
+          changedFields,
+          version: changes.version,
+        });
+        return updatedInTransaction;
       });
     },
 
