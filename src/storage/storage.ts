@@ -56,7 +56,7 @@ export interface Storage {
 }
 
 /** Tables whose ids are drawn ahead of inserting. */
-export type SequencedTable = 'audit_log';
+export type SequencedTable = 'audit_log' | 'local_entries';
 
 export interface StorageOptions {
   databaseUrl: string | undefined;

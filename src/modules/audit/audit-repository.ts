@@ -128,17 +128,14 @@ export async function insertSignedAuditEntry(
 /**
  * The insert of a signed entry as a part of a larger statement (PostgreSQL's data-modifying `with`): one row
  * is written for each row `source` yields, so the entry exists exactly when the change it records happened.
- * The casts give the values their columns' types, which a `select` list does not infer.
  */
 export function signedAuditInsertFrom(source: string, entry: SignedAuditEntry): RawBuilder<unknown> {
   const row = auditRow(entry);
   return sql`insert into audit_log (id, timestamp, category, operation, level, user_name, entity_type,
       audit_identifier, immutable_identifier, outcome, message, record_mac)
-    select cast(${entry.id} as integer), cast(${row.timestamp} as text), cast(${row.category} as integer),
-      cast(${row.operation} as integer), cast(${row.level} as integer), cast(${row.user_name} as text),
-      cast(${row.entity_type} as text), cast(${row.audit_identifier} as text),
-      cast(${row.immutable_identifier} as text), cast(${row.outcome} as text), cast(${row.message} as text),
-      cast(${entry.recordMac} as text)
+    select ${entry.id}, ${row.timestamp}, ${row.category}, ${row.operation}, ${row.level}, ${row.user_name},
+      ${row.entity_type}, ${row.audit_identifier}, ${row.immutable_identifier}, ${row.outcome}, ${row.message},
+      ${entry.recordMac}
     from ${sql.table(source)}`;
 }
 

@@ -1,3 +1,4 @@
+import { createIdPool } from '../../storage/id-pool.js';
 import type { DatabaseExecutor, DatabaseTransaction } from '../../storage/storage.js';
 import type { AuditCategoryName, AuditLevelName, AuditOperationName } from './audit-catalog.js';
 import { auditCategories, auditLevels, auditOperations } from './audit-catalog.js';
@@ -37,7 +38,7 @@ export interface AuditWriter {
 /** Bounds for what an entry stores, so one oversized name or detail cannot bloat every later read. */
 const maxTextLength = 1000;
 const maxMessageLength = 16_000;
-/** One draw serves this many entries; ids a stopping process never used are gaps, which ids may have anyway. */
+/** One draw of ids serves this many entries. */
 const idsDrawnAtOnce = 64;
 
 function bounded(text: string, limit: number): string {
@@ -60,18 +61,7 @@ export function createAuditWriter(options: {
    */
   drawIds?: (executor: DatabaseExecutor, count: number) => Promise<number[] | undefined>;
 }): AuditWriter {
-  const { drawIds } = options;
-  const drawnIds: number[] = [];
-  let canDraw = drawIds !== undefined;
-
-  async function drawnId(executor: DatabaseExecutor): Promise<number | undefined> {
-    if (drawnIds.length === 0 && canDraw && drawIds !== undefined) {
-      const ids = await drawIds(executor, idsDrawnAtOnce);
-      if (ids === undefined) canDraw = false;
-      else drawnIds.push(...ids);
-    }
-    return drawnIds.shift();
-  }
+  const ids = createIdPool(options.drawIds, idsDrawnAtOnce);
 
   function fieldsOf(event: AuditEvent): Omit<RecordedAuditFields, 'id'> {
     const outcome = event.outcome ?? 'Success';
@@ -90,7 +80,7 @@ export function createAuditWriter(options: {
   }
 
   async function sign(db: DatabaseExecutor, event: AuditEvent): Promise<SignedAuditEntry | undefined> {
-    const id = await drawnId(db);
+    const id = await ids.next(db);
     if (id === undefined) return undefined;
     const fields = { id, ...fieldsOf(event) };
     return { ...fields, recordMac: recordMac(fields, options.macKey) };

@@ -148,17 +148,16 @@ async function readEntryForChange(
   return row === undefined ? undefined : { ...toRecord(row), valueSealed: row.value_sealed };
 }
 
-export async function insertEntry(
-  db: DatabaseExecutor,
-  entry: {
-    providerId: number;
-    secretName: string;
-    description: string | null;
-    valueSealed: Buffer;
-    now: string;
-    actor: string;
-  },
-): Promise<LocalEntryRecord> {
+export interface NewEntry {
+  providerId: number;
+  secretName: string;
+  description: string | null;
+  valueSealed: Buffer;
+  now: string;
+  actor: string;
+}
+
+export async function insertEntry(db: DatabaseExecutor, entry: NewEntry): Promise<LocalEntryRecord> {
   const row = await db
     .insertInto('local_entries')
     .values({
@@ -182,6 +181,30 @@ export interface EntryChanges {
   version: number;
   now: string;
   actor: string;
+}
+
+/**
+ * Creates an entry under an id drawn ahead and writes its audit entry in one statement that commits on its own
+ * (`Storage.combinesChanges`). The row is written only into a provider of type `localTypeId`; undefined means
+ * there is no such provider.
+ */
+export async function insertEntryRecorded(
+  db: DatabaseExecutor,
+  entry: NewEntry & { id: number },
+  localTypeId: string,
+  recordedFrom: (source: string) => RawBuilder<unknown>,
+): Promise<LocalEntryRecord | undefined> {
+  const { rows } = await sql<EntryRow>`with created as (
+      insert into local_entries (id, provider_id, secret_name, description, value_sealed, version, created_at,
+        updated_at, updated_by)
+      select ${entry.id}, ${entry.providerId}, ${entry.secretName}, ${entry.description}, ${entry.valueSealed},
+        1, ${entry.now}, ${entry.now}, ${entry.actor}
+      where exists (select from pam_providers where id = ${entry.providerId} and type_id = ${localTypeId})
+      returning ${sql.join(metadataColumns.map((column) => sql.ref(column)))}
+    ), recorded as (${recordedFrom('created')})
+    select * from created`.execute(db);
+  const row = rows[0];
+  return row === undefined ? undefined : toRecord(row);
 }
 
 /** A change of `version` makes the database archive the state it replaces (migration 005). */

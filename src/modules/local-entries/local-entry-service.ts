@@ -1,5 +1,6 @@
 import type { SecretCipher } from '../../crypto/secret-cipher.js';
 import { AppError, conflictError, notFoundError, validationError } from '../../errors/app-error.js';
+import { createIdPool } from '../../storage/id-pool.js';
 import type { ListRequest } from '../../storage/list-query.js';
 import type { DatabaseTransaction, Storage } from '../../storage/storage.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../storage/storage.js';
@@ -19,6 +20,7 @@ import type {
   LocalEntrySummary,
   LocalEntryVersionRecord,
   LockedLocalEntry,
+  NewEntry,
 } from './local-entry-repository.js';
 import {
   findStoresReferencingEntry,
@@ -27,6 +29,7 @@ import {
   findEntryForChange,
   findEntryVersion,
   insertEntry,
+  insertEntryRecorded,
   listEntries,
   listEntryVersions,
   lockEntry,
@@ -82,6 +85,7 @@ export function createLocalEntryService(dependencies: {
   versionsKept: number;
 }): LocalEntryService {
   const { storage, cipher, audit, now, versionsKept } = dependencies;
+  const entryIds = createIdPool((executor, count) => storage.drawIds(executor, 'local_entries', count), 16);
 
   /** The provider must exist, be visible to the caller, allow `access`, and be of the local type. */
   async function requireLocalProvider(actor: Actor, providerId: number, access: PamAccess): Promise<void> {
@@ -191,6 +195,28 @@ export function createLocalEntryService(dependencies: {
     return undefined;
   }
 
+  /**
+   * Where one statement can make a change and record it (PostgreSQL), an entry created by a caller who may
+   * modify the provider is that one statement, under an id drawn ahead so its audit entry can be signed
+   * first; the statement itself checks that the provider is there and local. Undefined leaves the creation
+   * to the transaction, after a provider check that gives every refusal its answer.
+   */
+  async function createInOneStatement(actor: Actor, entry: NewEntry): Promise<LocalEntryRecord | undefined> {
+    if (!storage.combinesChanges || !mayModify(actor, entry.providerId)) return undefined;
+    const id = await entryIds.next(storage.db);
+    if (id === undefined) return undefined;
+    const signed = await audit.sign(
+      storage.db,
+      changeEvent(actor, 'Created', { id, ...entry }, { version: 1 }),
+    );
+    if (signed === undefined) return undefined;
+    const created = await insertEntryRecorded(storage.db, { id, ...entry }, localProviderTypeId, (source) =>
+      signedAuditInsertFrom(source, signed),
+    );
+    if (created !== undefined) audit.recorded();
+    return created;
+  }
+
   function changeEvent(
     actor: Actor,
     operation: AuditOperationName,
@@ -235,23 +261,22 @@ export function createLocalEntryService(dependencies: {
     },
 
     async create(actor, providerId, input) {
-      await requireLocalProvider(actor, providerId, 'modify');
-      const valueSealed = cipher.seal(
-        input.secretValue,
-        sealedLocations.localEntry(providerId, input.secretName),
-      );
+      const entry = {
+        providerId,
+        secretName: input.secretName,
+        description: input.description,
+        valueSealed: cipher.seal(input.secretValue, sealedLocations.localEntry(providerId, input.secretName)),
+        now: now().toISOString(),
+        actor: actor.username,
+      };
       try {
+        const created = await createInOneStatement(actor, entry);
+        if (created !== undefined) return created;
+        await requireLocalProvider(actor, providerId, 'modify');
         return await storage.transaction(async (tx) => {
-          const entry = await insertEntry(tx, {
-            providerId,
-            secretName: input.secretName,
-            description: input.description,
-            valueSealed,
-            now: now().toISOString(),
-            actor: actor.username,
-          });
-          await recordChange(tx, actor, 'Created', entry, { version: entry.version });
-          return entry;
+          const inserted = await insertEntry(tx, entry);
+          await recordChange(tx, actor, 'Created', inserted, { version: inserted.version });
+          return inserted;
         });
       } catch (error) {
         if (isUniqueViolation(error)) {
