@@ -46,7 +46,7 @@ const javaKeystoreType = 0;
 export const strongroomScenarios: readonly ScenarioDefinition[] = [
   {
     id: 'health',
-    title: 'GET Status/HealthCheck (authentication + database ping)',
+    title: 'GET Status/HealthCheck (authentication, which reads the database)',
     kind: 'read',
     async prepare() {
       return { method: 'GET', next: () => ({ path: '/KeyfactorAPI/Status/HealthCheck' }) };

@@ -53,7 +53,9 @@ export type RouteRegistrar = (app: ApiInstance) => void;
 /**
  * How each kind of credential becomes a caller. The composition root supplies them, so this layer knows the
  * wire formats but no module; a new kind (a portal session) is one more member here and one branch below.
- * Each throws an `AppError` when it refuses.
+ * Each throws an `AppError` when it refuses. Each reads the database on every call (at least the security
+ * version, so a revocation counts at the next request), which makes any authenticated request proof that
+ * the database answered: the HealthCheck relies on it.
  */
 export interface CredentialVerifiers {
   basic(username: string, password: string): Promise<Actor>;
@@ -82,6 +84,7 @@ export const minimumTlsVersion = 'TLSv1.2';
 export interface SessionVerifier {
   /** The session id in a request's Cookie header, if it carries one. */
   sessionIdOf(cookieHeader: string | undefined): string | undefined;
+  /** Reads the session from the database on every call, as the credential verifiers read it. */
   authenticate(sessionId: string): Promise<Actor>;
 }
 

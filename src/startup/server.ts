@@ -179,7 +179,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
           ],
         }),
         metricsRoutes(metrics),
-        createStatusModule(moduleDependencies),
+        createStatusModule(),
         createSecurityModule(moduleDependencies),
         createPamProviderModule(moduleDependencies),
         createLocalEntryModule(moduleDependencies),
