@@ -3,6 +3,7 @@ import { conflictError, isAppError, validationError } from '../../errors/app-err
 import type { ListRequest } from '../../storage/list-query.js';
 import type { DatabaseExecutor, DatabaseTransaction, Storage } from '../../storage/storage.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../storage/storage.js';
+import { signedAuditInsertFrom } from '../audit/audit-repository.js';
 import type { AuditEvent, AuditWriter } from '../audit/audit-writer.js';
 import type { Actor } from '../security/actor.js';
 import type { StoreFields, StoreRecord } from './certificate-store-repository.js';
@@ -37,6 +38,7 @@ import {
   passwordSecretKey,
   propertyNameOf,
   propertySecretKey,
+  putStoreSecretRecorded,
 } from './store-secret-repository.js';
 import type { SecretWrite, StoreSecretService } from './store-secret-service.js';
 import { describeSecretWrite } from './store-secret-service.js';
@@ -169,6 +171,21 @@ export function createCertificateStoreService(dependencies: {
     const [loaded] = await loadStoreDetails(storage.db, [store]);
     if (loaded === undefined) throw new Error('Store details did not load');
     return loaded;
+  }
+
+  /**
+   * Where one statement can make a change and record it (PostgreSQL), a secret written with its audit entry
+   * is that statement alone, committing on its own. False leaves the write to a transaction.
+   */
+  async function putInOneStatement(record: StoreSecretRecord, event: AuditEvent): Promise<boolean> {
+    if (!storage.combinesChanges) return false;
+    const signed = await audit.sign(storage.db, event);
+    if (signed === undefined) return false;
+    await putStoreSecretRecorded(storage.db, record, now().toISOString(), (source) =>
+      signedAuditInsertFrom(source, signed),
+    );
+    audit.recorded();
+    return true;
   }
 
   async function typeForStore(field: string, storeType: number): Promise<StoreTypeRecord> {
@@ -541,19 +558,19 @@ export function createCertificateStoreService(dependencies: {
         input,
         existing,
       });
+      const event: AuditEvent = {
+        ...storeEvent(actor, store),
+        category: 'CertificateStorePassword',
+        operation: 'Updated',
+        details:
+          write === undefined ? { secret: passwordSecretKey, form: 'unchanged' } : describeSecretWrite(write),
+      };
       try {
+        if (write?.action === 'put' && (await putInOneStatement(write.record, event))) return;
         await storage.transaction(async (tx) => {
           if (write !== undefined) await secrets.apply(tx, id, write);
           await touchStore(tx, id, now().toISOString());
-          await audit.record(tx, {
-            ...storeEvent(actor, store),
-            category: 'CertificateStorePassword',
-            operation: 'Updated',
-            details:
-              write === undefined
-                ? { secret: passwordSecretKey, form: 'unchanged' }
-                : describeSecretWrite(write),
-          });
+          await audit.record(tx, event);
         });
       } catch (error) {
         throw translateWriteError(error, store);

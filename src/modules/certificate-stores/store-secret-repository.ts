@@ -1,3 +1,5 @@
+import type { RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { DatabaseExecutor } from '../../storage/storage.js';
 
 /** The key of a store's own password among its secrets; property secrets are keyed apart so names never clash. */
@@ -86,18 +88,48 @@ export async function findStoreSecret(
   return row === undefined ? undefined : toRecord(row);
 }
 
-export async function putStoreSecret(db: DatabaseExecutor, record: StoreSecretRecord): Promise<void> {
-  const values = {
+function secretColumns(record: StoreSecretRecord) {
+  return {
     instance_guid: record.instanceGuid,
     value_sealed: record.valueSealed,
     provider_id: record.providerId,
     parameters_json: record.parameters.length === 0 ? null : JSON.stringify(record.parameters),
   };
+}
+
+export async function putStoreSecret(db: DatabaseExecutor, record: StoreSecretRecord): Promise<void> {
+  const values = secretColumns(record);
   await db
     .insertInto('certificate_store_secrets')
     .values({ store_id: record.storeId, secret_key: record.secretKey, ...values })
     .onConflict((conflict) => conflict.columns(['store_id', 'secret_key']).doUpdateSet(values))
     .execute();
+}
+
+/**
+ * Writes a store's secret, marks the store changed at `now` and writes the audit entry, in one statement that
+ * commits on its own (`Storage.combinesChanges`). A store deleted meanwhile fails it on its foreign key.
+ */
+export async function putStoreSecretRecorded(
+  db: DatabaseExecutor,
+  record: StoreSecretRecord,
+  now: string,
+  recordedFrom: (source: string) => RawBuilder<unknown>,
+): Promise<void> {
+  const values = secretColumns(record);
+  await sql`with put as (
+      insert into certificate_store_secrets (store_id, secret_key, instance_guid, value_sealed, provider_id,
+        parameters_json)
+      values (${record.storeId}, ${record.secretKey}, ${values.instance_guid}, ${values.value_sealed},
+        ${values.provider_id}, ${values.parameters_json})
+      on conflict (store_id, secret_key) do update set instance_guid = excluded.instance_guid,
+        value_sealed = excluded.value_sealed, provider_id = excluded.provider_id,
+        parameters_json = excluded.parameters_json
+      returning store_id
+    ), touched as (
+      update certificate_stores set updated_at = ${now} where id in (select store_id from put)
+    ), recorded as (${recordedFrom('put')})
+    select from put`.execute(db);
 }
 
 export async function deleteStoreSecret(
