@@ -41,6 +41,17 @@ describeEachDialect('local PAM entries', (server) => {
       },
     });
   const valueOf = (name: string, providerId = localId) => resolver.resolveLocalSecret(providerId, name);
+  /** The details of the local-entry audit entries of one operation on the named entry. */
+  const entryAuditDetails = async (operation: number, secretName: string) => {
+    const rows = await server()
+      .server.storage.db.selectFrom('audit_log')
+      .select('message')
+      .where('category', '=', 2103)
+      .where('operation', '=', operation)
+      .where('audit_identifier', '=', secretName)
+      .execute();
+    return rows.map((row) => JSON.parse(row.message) as Record<string, unknown>);
+  };
   const metadata = async (name: string, providerId = localId) =>
     (await server().request('GET', history(name, providerId))).body as MetadataBody;
 
@@ -507,15 +518,9 @@ describeEachDialect('local PAM entries', (server) => {
     assert.equal(denied.status, 403);
     assert.equal(await valueOf('rotating'), 'value-1');
 
-    const audit = await server()
-      .server.storage.db.selectFrom('audit_log')
-      .select('message')
-      .where('category', '=', 2103)
-      .where('operation', '=', 12)
-      .where('audit_identifier', '=', 'rotating')
-      .execute();
+    const audit = await entryAuditDetails(12, 'rotating');
     assert.equal(audit.length, 1);
-    assert.deepEqual(JSON.parse(audit[0]?.message ?? '{}'), {
+    assert.deepEqual(audit[0], {
       providerId: localId,
       restoredVersion: 1,
       version: 4,
@@ -560,14 +565,8 @@ describeEachDialect('local PAM entries', (server) => {
       versions.map((version) => version.Version),
       Array.from({ length: 11 }, (_, index) => updates + 1 - index),
     );
-    const audit = await server()
-      .server.storage.db.selectFrom('audit_log')
-      .select('message')
-      .where('category', '=', 2103)
-      .where('operation', '=', 2)
-      .where('audit_identifier', '=', 'contended')
-      .execute();
-    const recordedVersions = audit.map((entry) => (JSON.parse(entry.message) as { version: number }).version);
+    const audit = await entryAuditDetails(2, 'contended');
+    const recordedVersions = audit.map((details) => details.version as number);
     assert.deepEqual(
       recordedVersions.sort((a, b) => a - b),
       Array.from({ length: updates }, (_, index) => index + 2),
