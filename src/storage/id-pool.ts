@@ -11,16 +11,17 @@ export interface IdPool {
  * insert leaves one); ids therefore follow the order they were drawn in, not the order rows were written.
  */
 export function createIdPool(
-  draw: ((executor: DatabaseExecutor, count: number) => Promise<number[] | undefined>) | undefined,
+  drawIds: ((executor: DatabaseExecutor, count: number) => Promise<number[] | undefined>) | undefined,
   blockSize: number,
 ): IdPool {
   const drawn: number[] = [];
-  let canDraw = draw !== undefined;
+  // Dropped once it gives no ids: a database that cannot draw them never will.
+  let draw = drawIds;
   return {
     async next(executor) {
-      if (drawn.length === 0 && canDraw && draw !== undefined) {
+      if (drawn.length === 0 && draw !== undefined) {
         const ids = await draw(executor, blockSize);
-        if (ids === undefined) canDraw = false;
+        if (ids === undefined) draw = undefined;
         else drawn.push(...ids);
       }
       return drawn.shift();

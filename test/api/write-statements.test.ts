@@ -65,22 +65,27 @@ describeEachDialect('statements per write', (server) => {
     await storage.close();
   });
 
-  async function statementsOfUpdate(secretValue: string): Promise<number> {
+  /**
+   * The statements the second of two runs of `write` sends: the first run also draws blocks of audit and entry
+   * ids on PostgreSQL, which later writes take from.
+   */
+  async function statementsOfSecondRun(write: (run: number) => Promise<unknown>): Promise<number> {
+    await write(1);
     const before = statements;
-    await service.update(administrator, providerId, {
-      secretName: 'counted',
-      pathSecretName: undefined,
-      description: 'counted entry',
-      secretValue,
-      ifMatch: undefined,
-    });
+    await write(2);
     return statements - before;
   }
 
   test('an update by a caller who may change the provider reads no provider and signs its audit entry as it inserts it (on PostgreSQL, in the statement that updates the entry)', async () => {
-    // The first update on PostgreSQL also draws a block of audit ids; later ones take from it.
-    await statementsOfUpdate('second value');
-    const sent = await statementsOfUpdate('third value');
+    const sent = await statementsOfSecondRun((run) =>
+      service.update(administrator, providerId, {
+        secretName: 'counted',
+        pathSecretName: undefined,
+        description: 'counted entry',
+        secretValue: `value ${run}`,
+        ifMatch: undefined,
+      }),
+    );
     if (server().dialect === 'postgres') {
       // The entry read, then one statement that updates it (its archive is a trigger), drops old versions
       // and inserts the audit entry, committing on its own: no BEGIN, no COMMIT.
@@ -93,18 +98,13 @@ describeEachDialect('statements per write', (server) => {
   });
 
   test('a creation by a caller who may change the provider is one statement on PostgreSQL, provider check included', async () => {
-    const statementsOfCreate = async (secretName: string) => {
-      const before = statements;
-      await service.create(administrator, providerId, {
-        secretName,
+    const sent = await statementsOfSecondRun((run) =>
+      service.create(administrator, providerId, {
+        secretName: `created-${run}`,
         description: null,
         secretValue: 'created value',
-      });
-      return statements - before;
-    };
-    // The first creation also draws blocks of entry and audit ids; later ones take from them.
-    await statementsOfCreate('created-first');
-    const sent = await statementsOfCreate('created-second');
+      }),
+    );
     if (server().dialect === 'postgres') {
       assert.equal(sent, 1);
     } else {
@@ -114,13 +114,9 @@ describeEachDialect('statements per write', (server) => {
   });
 
   test('a store password set to a new value writes it with its audit entry in one statement on PostgreSQL', async () => {
-    const statementsOfPassword = async (value: string) => {
-      const before = statements;
-      await stores.setPassword(administrator, storeId, { SecretValue: value });
-      return statements - before;
-    };
-    await statementsOfPassword('first store password');
-    const sent = await statementsOfPassword('second store password');
+    const sent = await statementsOfSecondRun((run) =>
+      stores.setPassword(administrator, storeId, { SecretValue: `store password ${run}` }),
+    );
     if (server().dialect === 'postgres') {
       // The store and its type read, then the statement that writes the password, marks the store changed
       // and inserts the audit entry.

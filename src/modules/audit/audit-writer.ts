@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import { createIdPool } from '../../storage/id-pool.js';
 import type { DatabaseExecutor, DatabaseTransaction } from '../../storage/storage.js';
 import type { AuditCategoryName, AuditLevelName, AuditOperationName } from './audit-catalog.js';
@@ -5,7 +6,12 @@ import { auditCategories, auditLevels, auditOperations } from './audit-catalog.j
 import type { RecordedAuditFields } from './audit-chain.js';
 import { recordMac } from './audit-chain.js';
 import type { SignedAuditEntry } from './audit-repository.js';
-import { insertAuditEntry, insertSignedAuditEntry, setRecordMac } from './audit-repository.js';
+import {
+  insertAuditEntry,
+  insertSignedAuditEntry,
+  setRecordMac,
+  signedAuditInsertFrom,
+} from './audit-repository.js';
 
 export interface AuditEvent {
   actor: string;
@@ -26,13 +32,17 @@ export interface AuditEvent {
 export interface AuditWriter {
   record(tx: DatabaseTransaction, event: AuditEvent): Promise<void>;
   /**
-   * Signs an entry under an id drawn ahead, for a change that writes it in the same statement
-   * (`signedAuditInsertFrom`); the caller reports the commit with `recorded`. Undefined where ids cannot be
-   * drawn ahead (SQLite): the change then runs in a transaction that calls `record`.
+   * Runs a change made by one statement that also writes its audit entry (PostgreSQL's data-modifying
+   * `with`). The entry is signed first under an id drawn ahead; `write` puts `recordedFrom(source)` into its
+   * statement, which inserts the entry once for each row `source` yields, and answers undefined when it
+   * changed nothing. Undefined where ids cannot be drawn ahead (SQLite): the change then runs in a
+   * transaction that calls `record`.
    */
-  sign(db: DatabaseExecutor, event: AuditEvent): Promise<SignedAuditEntry | undefined>;
-  /** An entry from `sign` was committed. */
-  recorded(): void;
+  recordInStatement<T>(
+    db: DatabaseExecutor,
+    event: AuditEvent,
+    write: (recordedFrom: (source: string) => RawBuilder<unknown>) => Promise<T | undefined>,
+  ): Promise<T | undefined>;
 }
 
 /** Bounds for what an entry stores, so one oversized name or detail cannot bloat every later read. */
@@ -86,8 +96,6 @@ export function createAuditWriter(options: {
     return { ...fields, recordMac: recordMac(fields, options.macKey) };
   }
 
-  const recorded = () => options.onRecorded?.();
-
   return {
     async record(tx, event) {
       const signed = await sign(tx, event);
@@ -98,9 +106,14 @@ export function createAuditWriter(options: {
       } else {
         await insertSignedAuditEntry(tx, signed);
       }
-      recorded();
+      options.onRecorded?.();
     },
-    sign,
-    recorded,
+    async recordInStatement(db, event, write) {
+      const signed = await sign(db, event);
+      if (signed === undefined) return undefined;
+      const outcome = await write((source) => signedAuditInsertFrom(source, signed));
+      if (outcome !== undefined) options.onRecorded?.();
+      return outcome;
+    },
   };
 }

@@ -3,7 +3,6 @@ import { conflictError, isAppError, validationError } from '../../errors/app-err
 import type { ListRequest } from '../../storage/list-query.js';
 import type { DatabaseExecutor, DatabaseTransaction, Storage } from '../../storage/storage.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../storage/storage.js';
-import { signedAuditInsertFrom } from '../audit/audit-repository.js';
 import type { AuditEvent, AuditWriter } from '../audit/audit-writer.js';
 import type { Actor } from '../security/actor.js';
 import type { StoreFields, StoreRecord } from './certificate-store-repository.js';
@@ -179,13 +178,10 @@ export function createCertificateStoreService(dependencies: {
    */
   async function putInOneStatement(record: StoreSecretRecord, event: AuditEvent): Promise<boolean> {
     if (!storage.combinesChanges) return false;
-    const signed = await audit.sign(storage.db, event);
-    if (signed === undefined) return false;
-    await putStoreSecretRecorded(storage.db, record, now().toISOString(), (source) =>
-      signedAuditInsertFrom(source, signed),
+    const written = await audit.recordInStatement(storage.db, event, (recordedFrom) =>
+      putStoreSecretRecorded(storage.db, record, now().toISOString(), recordedFrom),
     );
-    audit.recorded();
-    return true;
+    return written === true;
   }
 
   async function typeForStore(field: string, storeType: number): Promise<StoreTypeRecord> {

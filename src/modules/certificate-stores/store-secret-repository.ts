@@ -108,16 +108,17 @@ export async function putStoreSecret(db: DatabaseExecutor, record: StoreSecretRe
 
 /**
  * Writes a store's secret, marks the store changed at `now` and writes the audit entry, in one statement that
- * commits on its own (`Storage.combinesChanges`). A store deleted meanwhile fails it on its foreign key.
+ * commits on its own (`Storage.combinesChanges`); true once written. A store deleted meanwhile fails it on
+ * its foreign key.
  */
 export async function putStoreSecretRecorded(
   db: DatabaseExecutor,
   record: StoreSecretRecord,
   now: string,
   recordedFrom: (source: string) => RawBuilder<unknown>,
-): Promise<void> {
+): Promise<boolean> {
   const values = secretColumns(record);
-  await sql`with put as (
+  const { rows } = await sql`with put as (
       insert into certificate_store_secrets (store_id, secret_key, instance_guid, value_sealed, provider_id,
         parameters_json)
       values (${record.storeId}, ${record.secretKey}, ${values.instance_guid}, ${values.value_sealed},
@@ -130,6 +131,7 @@ export async function putStoreSecretRecorded(
       update certificate_stores set updated_at = ${now} where id in (select store_id from put)
     ), recorded as (${recordedFrom('put')})
     select from put`.execute(db);
+  return rows.length > 0;
 }
 
 export async function deleteStoreSecret(

@@ -47,6 +47,9 @@ const metadataColumns = [
   'updated_by',
 ] as const;
 
+/** The metadata columns as a `returning` list of the statements written in SQL. */
+const returnedMetadata = sql.join(metadataColumns.map((column) => sql.ref(column)));
+
 type EntryRow = {
   id: number;
   provider_id: number;
@@ -200,7 +203,7 @@ export async function insertEntryRecorded(
       select ${entry.id}, ${entry.providerId}, ${entry.secretName}, ${entry.description}, ${entry.valueSealed},
         1, ${entry.now}, ${entry.now}, ${entry.actor}
       where exists (select from pam_providers where id = ${entry.providerId} and type_id = ${localTypeId})
-      returning ${sql.join(metadataColumns.map((column) => sql.ref(column)))}
+      returning ${returnedMetadata}
     ), recorded as (${recordedFrom('created')})
     select * from created`.execute(db);
   const row = rows[0];
@@ -256,7 +259,7 @@ export async function updateEntryRecorded(
       update local_entries set description = ${columns.description}, value_sealed = ${columns.value_sealed},
         version = ${columns.version}, updated_at = ${columns.updated_at}, updated_by = ${columns.updated_by}
       where id = ${expected.id} and version = ${expected.version}
-      returning ${sql.join(metadataColumns.map((column) => sql.ref(column)))}
+      returning ${returnedMetadata}
     )${pruned}, recorded as (${recordedFrom('changed')})
     select * from changed`.execute(db);
   const row = rows[0];

@@ -37,7 +37,6 @@ import {
   updateEntry,
   updateEntryRecorded,
 } from './local-entry-repository.js';
-import { signedAuditInsertFrom } from '../audit/audit-repository.js';
 
 /** How often an update made in one statement reads the entry again after another change came first. */
 const optimisticAttempts = 3;
@@ -179,18 +178,12 @@ export function createLocalEntryService(dependencies: {
       const change = changeOf(entry);
       if (change === undefined) return undefined;
       const { changes, changedFields } = change;
-      const signed = await audit.sign(
+      const updated = await audit.recordInStatement(
         storage.db,
         changeEvent(actor, 'Updated', entry, { changedFields, version: changes.version }),
+        (recordedFrom) => updateEntryRecorded(storage.db, entry, changes, versionsKept, recordedFrom),
       );
-      if (signed === undefined) return undefined;
-      const updated = await updateEntryRecorded(storage.db, entry, changes, versionsKept, (source) =>
-        signedAuditInsertFrom(source, signed),
-      );
-      if (updated !== undefined) {
-        audit.recorded();
-        return updated;
-      }
+      if (updated !== undefined) return updated;
     }
     return undefined;
   }
@@ -205,16 +198,11 @@ export function createLocalEntryService(dependencies: {
     if (!storage.combinesChanges || !mayModify(actor, entry.providerId)) return undefined;
     const id = await entryIds.next(storage.db);
     if (id === undefined) return undefined;
-    const signed = await audit.sign(
+    return audit.recordInStatement(
       storage.db,
       changeEvent(actor, 'Created', { id, ...entry }, { version: 1 }),
+      (recordedFrom) => insertEntryRecorded(storage.db, { id, ...entry }, localProviderTypeId, recordedFrom),
     );
-    if (signed === undefined) return undefined;
-    const created = await insertEntryRecorded(storage.db, { id, ...entry }, localProviderTypeId, (source) =>
-      signedAuditInsertFrom(source, signed),
-    );
-    if (created !== undefined) audit.recorded();
-    return created;
   }
 
   function changeEvent(
