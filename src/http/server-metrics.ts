@@ -5,7 +5,7 @@ import { authenticationFailureReasons } from './metrics-recorder.js';
 /** Values that are read when scraped rather than counted as they happen. */
 export interface ObservedValues {
   auditSealerLag(): Promise<{ unchainedEntries: number; oldestUnchainedAgeSeconds: number }>;
-  /** Undefined where the database has no pool (SQLite's single connection). */
+  /** Undefined where the database has no pool (SQLite: one writer connection and one reader). */
   databasePool(): { open: number; idle: number; waiting: number } | undefined;
   dataKeys(): Promise<{ storedVersions: number; activeVersion: number }>;
 }

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { createAuditSealer } from '../modules/audit/audit-sealer.js';
 import { createAuditWriter } from '../modules/audit/audit-writer.js';
 import { createGroupCommitter } from './group-commit.js';
+import { createSqliteDialect } from './sqlite-dialect.js';
 import type { GroupCommitter } from './group-commit.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Storage } from './storage.js';
@@ -31,9 +32,14 @@ function openItemDatabase(directory: string): { db: Kysely<ItemDatabase>; statem
     create table parents (id integer primary key);
     create table children (parent_id integer not null references parents (id) deferrable initially deferred);
   `);
+  const reader = new BetterSqlite3(join(directory, 'items.db'));
+  reader.pragma('query_only = ON');
   const statements: string[] = [];
   const db = new Kysely<ItemDatabase>({
-    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+    dialect: createSqliteDialect({
+      writer: withStatementCache(connection),
+      reader: withStatementCache(reader),
+    }),
     log: (event) => {
       if (event.level === 'query') statements.push(event.query.sql.toLowerCase());
     },

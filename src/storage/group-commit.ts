@@ -34,7 +34,7 @@ const savepointName = 'group_commit_work';
  * better-sqlite3 runs queries synchronously, so a batch started at once would only ever hold the one work
  * that started it. Batches therefore start from setImmediate: the event loop first reads every request that
  * has already arrived, each of those queues its work, and the batch takes them all. Works in a batch run one
- * after another on the single connection, which is the order SQLite would have imposed anyway.
+ * after another on the single writer connection, which is the order SQLite would have imposed anyway.
  */
 export function createGroupCommitter<DB>(
   db: Kysely<DB>,

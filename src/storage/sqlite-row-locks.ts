@@ -19,7 +19,7 @@ const rowLockModifiers = new Set([
 /**
  * Repositories take row locks with `select … for update`, which PostgreSQL needs and SQLite has no syntax
  * for. SQLite needs no row lock: it runs one writer at a time, and every transaction of this process runs on
- * its one connection, one after another. Dropping the clause there lets one query serve both databases.
+ * its one writer connection, one after another. Dropping the clause there lets one query serve both databases.
  */
 export const sqliteRowLocks: KyselyPlugin = {
   transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {

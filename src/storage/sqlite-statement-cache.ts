@@ -1,7 +1,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
 
 const defaultCapacity = 500;
+
+/** A connection whose statements are prepared once per distinct SQL text. */
+export interface StatementCache {
+  prepare(sql: string): BetterSqlite3.Statement;
+  readonly inTransaction: boolean;
+  close(): void;
+}
 
 /**
  * Kysely prepares every query it runs, and preparing (parsing and planning the SQL) costs SQLite more than
@@ -12,18 +18,19 @@ const defaultCapacity = 500;
  */
 export function withStatementCache(
   connection: BetterSqlite3.Database,
-  options: { capacity?: number; onStatement?: () => void } = {},
-): SqliteDatabase {
-  const { capacity = defaultCapacity, onStatement } = options;
+  options: { capacity?: number } = {},
+): StatementCache {
+  const { capacity = defaultCapacity } = options;
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
     close() {
       statements.clear();
       connection.close();
     },
-    // Kysely prepares once for every statement it runs, so this is also where statements are counted.
+    get inTransaction() {
+      return connection.inTransaction;
+    },
     prepare(sql) {
-      onStatement?.();
       const cached = statements.get(sql);
       // A statement still being iterated cannot run again until its iterator finishes.
       if (cached !== undefined && !cached.busy) {

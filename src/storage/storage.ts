@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import type pg from 'pg';
 import type { MetricsRecorder } from '../http/metrics-recorder.js';
@@ -11,6 +11,7 @@ import type { GroupCommitter } from './group-commit.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createMigrations } from './migrations.js';
 import { prepareRepeatedStatements } from './postgres-prepared-statements.js';
+import { createSqliteDialect } from './sqlite-dialect.js';
 import { sqliteRowLocks } from './sqlite-row-locks.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
@@ -37,7 +38,7 @@ export interface Storage {
   /** How many of this build's migrations the database has not applied (another node may be behind or ahead). */
   pendingMigrations(): Promise<number>;
   ping(): Promise<void>;
-  /** Connection pool use; undefined for SQLite, which has one connection and queues in the group committer. */
+  /** Connection pool use; undefined for SQLite, whose one writer queues in the group committer. */
   poolUse(): { open: number; idle: number; waiting: number } | undefined;
   /**
    * Ids for future rows of `table`, drawn ahead from its id sequence through `executor` (a transaction may
@@ -86,9 +87,15 @@ function createSqliteStorage(dataDir: string, metrics: StorageMetrics): Storage 
   // gathering them to tens of milliseconds on a million rows; later runs redo only what has changed a lot.
   connection.pragma(`analysis_limit = ${analysisSampleRows}`);
   connection.pragma('optimize = 0x10002');
+  // Opened once the file is in WAL mode, which is what lets it read while the writer writes.
+  const reader = new BetterSqlite3(file);
+  reader.pragma('busy_timeout = 5000');
+  reader.pragma('query_only = ON');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({
-      database: withStatementCache(connection, { onStatement: () => metrics.databaseStatement() }),
+    dialect: createSqliteDialect({
+      writer: withStatementCache(connection),
+      reader: withStatementCache(reader),
+      onStatement: () => metrics.databaseStatement(),
     }),
     plugins: [sqliteRowLocks],
   });
