@@ -198,4 +198,31 @@ describe('SQLite with a reader beside the writer', () => {
     await Promise.all(callers);
     assert.equal((await names(db)).length, 200);
   });
+
+  test('rows come back as plain objects, a `__proto__` column included, and follow schema changes', async () => {
+    const { db, file } = opened;
+    await db.insertInto('items').values({ name: 'shaped' }).execute();
+    const odd = await sql<Record<string, unknown>>`select 1 as "__proto__", name from items`.execute(db);
+    const [oddRow] = odd.rows;
+    assert.equal(Object.getPrototypeOf(oddRow), Object.prototype);
+    assert.deepEqual(Object.entries(oddRow ?? {}), [
+      ['__proto__', 1],
+      ['name', 'shaped'],
+    ]);
+    const everything = () =>
+      db.selectFrom('items').selectAll().execute() as Promise<Record<string, unknown>[]>;
+    assert.deepEqual(await everything(), [{ name: 'shaped' }]);
+    await sql`alter table items add column colour text default 'red'`.execute(db);
+    assert.deepEqual(await everything(), [{ name: 'shaped', colour: 'red' }]);
+    await sql`alter table items rename column colour to hue`.execute(db);
+    assert.deepEqual(await everything(), [{ name: 'shaped', hue: 'red' }]);
+    const other = new BetterSqlite3(file);
+    try {
+      other.exec('alter table items add column size integer default 3');
+    } finally {
+      other.close();
+    }
+    await nextTurn();
+    assert.deepEqual(await everything(), [{ name: 'shaped', hue: 'red', size: 3 }]);
+  });
 });
