@@ -225,4 +225,22 @@ describe('SQLite with a reader beside the writer', () => {
     await nextTurn();
     assert.deepEqual(await everything(), [{ name: 'shaped', hue: 'red', size: 3 }]);
   });
+
+  test('a COMMIT that fails keeps the writer until its rollback, so a waiting write commits on its own', async () => {
+    const { db } = opened;
+    await sql`create table parents (id integer primary key)`.execute(db);
+    await sql`create table children (parent_id integer references parents (id) deferrable initially deferred)`.execute(
+      db,
+    );
+    await sql`pragma foreign_keys = on`.execute(db);
+    const transaction = await db.startTransaction().execute();
+    await sql`insert into children (parent_id) values (42)`.execute(transaction);
+    const waiting = db.insertInto('items').values({ name: 'waited' }).execute();
+    await assert.rejects(transaction.commit().execute(), /FOREIGN KEY/);
+    await transaction.rollback().execute();
+    await waiting;
+    assert.deepEqual(await names(db), ['waited']);
+    const children = await sql<{ count: number }>`select count(*) as count from children`.execute(db);
+    assert.deepEqual(children.rows, [{ count: 0 }]);
+  });
 });

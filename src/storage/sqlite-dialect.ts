@@ -104,7 +104,9 @@ class TwoConnectionDriver implements Driver {
       await connection.executeQuery(CompiledQuery.raw(command));
     } finally {
       this.afterWriterCommit();
-      asSession(connection).letGoOfWriter();
+      // A COMMIT that fails (a deferred constraint, a busy or full disk) leaves the transaction open; the
+      // session keeps the writer until it is rolled back, so no other session's statement runs inside it.
+      if (!this.#writer.inTransaction) asSession(connection).letGoOfWriter();
     }
   }
 
