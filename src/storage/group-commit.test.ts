@@ -9,9 +9,8 @@ import { Kysely } from 'kysely';
 import { createAuditSealer } from '../modules/audit/audit-sealer.js';
 import { createAuditWriter } from '../modules/audit/audit-writer.js';
 import { createGroupCommitter } from './group-commit.js';
-import { createSqliteDialect } from './sqlite-dialect.js';
+import { createSqliteDialect, openSqliteReader } from './sqlite-dialect.js';
 import type { GroupCommitter } from './group-commit.js';
-import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Storage } from './storage.js';
 import { createStorage, isUniqueViolation } from './storage.js';
 
@@ -32,14 +31,9 @@ function openItemDatabase(directory: string): { db: Kysely<ItemDatabase>; statem
     create table parents (id integer primary key);
     create table children (parent_id integer not null references parents (id) deferrable initially deferred);
   `);
-  const reader = new BetterSqlite3(join(directory, 'items.db'));
-  reader.pragma('query_only = ON');
   const statements: string[] = [];
   const db = new Kysely<ItemDatabase>({
-    dialect: createSqliteDialect({
-      writer: withStatementCache(connection),
-      reader: withStatementCache(reader),
-    }),
+    dialect: createSqliteDialect({ writer: connection, reader: openSqliteReader(connection) }),
     log: (event) => {
       if (event.level === 'query') statements.push(event.query.sql.toLowerCase());
     },

@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { createSqliteDialect } from './sqlite-dialect.js';
-import { withStatementCache } from './sqlite-statement-cache.js';
+import { createSqliteDialect, openSqliteReader } from './sqlite-dialect.js';
 
 interface ItemDatabase {
   items: { name: string };
@@ -25,15 +24,10 @@ function open(directory: string): Opened {
   const writer = new BetterSqlite3(file);
   writer.pragma('journal_mode = WAL');
   writer.exec('create table if not exists items (name text primary key)');
-  const reader = new BetterSqlite3(file);
-  reader.pragma('query_only = ON');
+  const reader = openSqliteReader(writer);
   let statements = 0;
   const db = new Kysely<ItemDatabase>({
-    dialect: createSqliteDialect({
-      writer: withStatementCache(writer),
-      reader: withStatementCache(reader),
-      onStatement: () => (statements += 1),
-    }),
+    dialect: createSqliteDialect({ writer, reader, onStatement: () => (statements += 1) }),
   });
   return { db, reader, file, statements: () => statements };
 }

@@ -1,15 +1,29 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import type { DatabaseConnection, Dialect, Driver, Kysely, QueryResult } from 'kysely';
 import type { StatementCache } from './sqlite-statement-cache.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 
-export interface SqliteConnections {
-  /** Runs every transaction and every change. */
-  writer: StatementCache;
-  /** Opened with `query_only`; runs plain reads made outside a transaction. */
-  reader: StatementCache;
+export interface SqliteDialectOptions {
+  /**
+   * Runs every transaction and every change. Its file must be in WAL mode, which is what lets the reader,
+   * opened on the same file, read while it writes.
+   */
+  writer: BetterSqlite3.Database;
+  /** Runs plain reads made outside a transaction; see `openSqliteReader`. */
+  reader: BetterSqlite3.Database;
   /** Called once for every statement Kysely runs, wherever it runs. */
   onStatement?: () => void;
+}
+
+const readerBusyTimeoutMs = 5000;
+
+/** A connection to the writer's file that can only read. */
+export function openSqliteReader(writer: BetterSqlite3.Database): BetterSqlite3.Database {
+  const reader = new BetterSqlite3(writer.name);
+  reader.pragma(`busy_timeout = ${readerBusyTimeoutMs}`);
+  reader.pragma('query_only = ON');
+  return reader;
 }
 
 /**
@@ -28,9 +42,9 @@ export interface SqliteConnections {
  * a snapshot taken in an earlier generation is never read again. A commit made by another process (the CLI)
  * is seen from the next turn on.
  */
-export function createSqliteDialect(connections: SqliteConnections): Dialect {
+export function createSqliteDialect(options: SqliteDialectOptions): Dialect {
   return {
-    createDriver: () => new TwoConnectionDriver(connections),
+    createDriver: () => new TwoConnectionDriver(options),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new SqliteAdapter(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
@@ -53,11 +67,11 @@ class TwoConnectionDriver implements Driver {
   /** Moves on with every change the writer commits; a snapshot from an earlier generation is stale. */
   #generation = 0;
 
-  constructor(connections: SqliteConnections) {
-    this.#writer = connections.writer;
-    this.#reader = connections.reader;
-    this.#onStatement = connections.onStatement ?? noop;
-    this.#snapshot = new ReadSnapshot(connections.reader);
+  constructor(options: SqliteDialectOptions) {
+    this.#writer = withStatementCache(options.writer);
+    this.#reader = withStatementCache(options.reader);
+    this.#onStatement = options.onStatement ?? noop;
+    this.#snapshot = new ReadSnapshot(this.#reader);
   }
 
   async init(): Promise<void> {}
@@ -98,16 +112,11 @@ class TwoConnectionDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw(`release ${quoteName(name)}`));
   }
 
+  // Ending a transaction is a statement that may or may not end it (a COMMIT can fail), so it runs as a
+  // statement of a transaction begun by hand would.
   async #finish(connection: DatabaseConnection, command: 'commit' | 'rollback'): Promise<void> {
-    this.beforeWriterCommit();
-    try {
-      await connection.executeQuery(CompiledQuery.raw(command));
-    } finally {
-      this.afterWriterCommit();
-      // A COMMIT that fails (a deferred constraint, a busy or full disk) leaves the transaction open; the
-      // session keeps the writer until it is rolled back, so no other session's statement runs inside it.
-      if (!this.#writer.inTransaction) asSession(connection).letGoOfWriter();
-    }
+    asSession(connection).endingTransaction();
+    await connection.executeQuery(CompiledQuery.raw(command));
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -132,7 +141,7 @@ class TwoConnectionDriver implements Driver {
     this.#writerLock.release();
   }
 
-  /** Called just before the writer makes a change visible: no snapshot may outlive it. */
+  /** Called just before the writer may make a change visible: no snapshot may outlive it. */
   beforeWriterCommit(): void {
     this.#snapshot.end();
   }
@@ -174,8 +183,12 @@ class TwoConnectionDriver implements Driver {
  */
 class Session implements DatabaseConnection {
   readonly #driver: TwoConnectionDriver;
-  /** Whether this session holds the writer, and for what. */
-  #writer: 'none' | 'transaction' | 'byHand' = 'none';
+  /**
+   * Whether this session holds the writer, and for what: a transaction Kysely runs, whose statements commit
+   * nothing, or statements any of which may commit (a change on its own, a transaction begun by hand, the
+   * end of a transaction), after each of which the writer is let go if it is out of the transaction.
+   */
+  #writer: 'none' | 'transaction' | 'statementwise' = 'none';
 
   constructor(driver: TwoConnectionDriver) {
     this.#driver = driver;
@@ -184,6 +197,10 @@ class Session implements DatabaseConnection {
   async takeWriter(): Promise<void> {
     await this.#driver.acquireWriter();
     this.#writer = 'transaction';
+  }
+
+  endingTransaction(): void {
+    this.#writer = 'statementwise';
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
@@ -196,9 +213,10 @@ class Session implements DatabaseConnection {
         return this.#driver.readOnSnapshot(read, parameters) as QueryResult<R>;
       }
       await this.#driver.acquireWriter();
-      this.#writer = 'byHand';
+      this.#writer = 'statementwise';
     }
-    // A change made on its own, or a statement of a transaction begun by hand: either may commit.
+    // A COMMIT that fails (a deferred constraint, a busy or full disk) leaves the transaction open; the session
+    // keeps the writer until it is rolled back, so no other session's statement runs inside it.
     try {
       this.#driver.beforeWriterCommit();
       return this.#runOnWriter(sql, parameters) as QueryResult<R>;

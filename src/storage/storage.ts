@@ -11,9 +11,8 @@ import type { GroupCommitter } from './group-commit.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createMigrations } from './migrations.js';
 import { prepareRepeatedStatements } from './postgres-prepared-statements.js';
-import { createSqliteDialect } from './sqlite-dialect.js';
+import { createSqliteDialect, openSqliteReader } from './sqlite-dialect.js';
 import { sqliteRowLocks } from './sqlite-row-locks.js';
-import { withStatementCache } from './sqlite-statement-cache.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -87,14 +86,10 @@ function createSqliteStorage(dataDir: string, metrics: StorageMetrics): Storage 
   // gathering them to tens of milliseconds on a million rows; later runs redo only what has changed a lot.
   connection.pragma(`analysis_limit = ${analysisSampleRows}`);
   connection.pragma('optimize = 0x10002');
-  // Opened once the file is in WAL mode, which is what lets it read while the writer writes.
-  const reader = new BetterSqlite3(file);
-  reader.pragma('busy_timeout = 5000');
-  reader.pragma('query_only = ON');
   const db = new Kysely<Database>({
     dialect: createSqliteDialect({
-      writer: withStatementCache(connection),
-      reader: withStatementCache(reader),
+      writer: connection,
+      reader: openSqliteReader(connection),
       onStatement: () => metrics.databaseStatement(),
     }),
     plugins: [sqliteRowLocks],
